@@ -1,0 +1,44 @@
+"""Shared code for the L1-vs-L2 regularization course.
+
+Importing ``helpers`` has no side effects: it does not import TensorFlow, seed
+anything or touch matplotlib. Each concern lives in its own module, imported on
+first use (``helpers.data``, ``helpers.models`` ...), so ``import helpers`` is
+instant and a notebook decides when TensorFlow starts (after
+:func:`helpers.notebook.setup_notebook` has silenced its logs).
+
+Modules, in the order a reader meets them:
+
+- ``notebook``   one setup call for every lesson (seeds, threads, logs, plot style)
+- ``validation`` the argument checks every public function uses
+- ``penalties``  L1 / L2 / elastic-net values and gradients in NumPy, ``Penalty``
+- ``data``       the named data sources (``mnist-5k``, ``mnist``, ``fashion-mnist``)
+- ``models``     the seed text's CNN with a per-layer ``kernel_regularizer``
+- ``weights``    kernels of a trained model and their sparsity
+- ``training``   one seeded training run that records the data loss apart from the penalty
+- ``cache``      results on disk, written atomically and keyed by their provenance
+- ``checks``     the check-cell pattern: assert within a tolerance, print rounded
+- ``plotting``   the house plot style and one colour / line style per penalty
+"""
+
+import importlib
+
+__all__ = [
+    "cache",
+    "checks",
+    "data",
+    "models",
+    "notebook",
+    "penalties",
+    "plotting",
+    "training",
+    "validation",
+    "weights",
+]
+
+
+def __getattr__(name):
+    # Lazy submodules (PEP 562): ``helpers.data`` works without an explicit import,
+    # yet ``import helpers`` alone stays free of TensorFlow.
+    if name in __all__:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module 'helpers' has no attribute {name!r}")

@@ -1,0 +1,113 @@
+"""Results on disk: written atomically, keyed by their full provenance, checked on load.
+
+A cache file is one ``.npz`` holding NumPy arrays plus a ``__provenance__`` entry
+(JSON text: the configuration, seed, data source and library versions). It is
+loaded only when that provenance equals the one asked for; a file that is
+missing, stale (other configuration or versions) or damaged is reported and
+recomputed, never shown. Writes go to a temporary file that is renamed into
+place, so an interrupted run leaves the old complete file or none.
+"""
+
+import json
+import os
+import platform
+import tempfile
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["cache_dir", "library_versions", "provenance", "save_arrays", "load_arrays", "cached"]
+
+_PROVENANCE_KEY = "__provenance__"
+
+
+def cache_dir():
+    """Folder for cached results: $COURSE_CACHE_DIR, else ``cache/`` in the repository checkout."""
+    if os.environ.get("COURSE_CACHE_DIR"):
+        return Path(os.environ["COURSE_CACHE_DIR"])
+    repo = Path(__file__).resolve().parents[1]
+    if (repo / "pyproject.toml").is_file():
+        return repo / "cache"
+    return Path.home() / ".cache" / "l1-l2-course"
+
+
+def library_versions():
+    """Versions that can change numerical results: Python, NumPy, TensorFlow, Keras, scikit-learn."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    versions = {"python": platform.python_version()}
+    for package in ("numpy", "tensorflow-cpu", "tensorflow", "keras", "scikit-learn"):
+        try:
+            versions[package] = version(package)
+        except PackageNotFoundError:
+            pass
+    return versions
+
+
+def provenance(config):
+    """The full key of a result: its configuration (JSON-able dict) plus library versions."""
+    return {"config": json.loads(json.dumps(config, sort_keys=True)), "versions": library_versions()}
+
+
+def save_arrays(path, arrays, provenance_record):
+    """Write ``arrays`` and their provenance to ``path`` atomically (temporary file, then rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = {name: np.asarray(value) for name, value in arrays.items()}
+    payload[_PROVENANCE_KEY] = np.array(json.dumps(provenance_record, sort_keys=True))
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            np.savez(stream, **payload)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)  # atomic on POSIX and Windows
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def load_arrays(path, expected_provenance=None):
+    """Load arrays saved by :func:`save_arrays` -> (arrays, provenance).
+
+    Raises ``ValueError`` naming the file if it is damaged or its provenance differs
+    from ``expected_provenance``; ``FileNotFoundError`` if it is missing.
+    """
+    path = Path(path)
+    try:
+        # allow_pickle=False: a cache file must never be able to run code.
+        with np.load(path, allow_pickle=False) as stored:
+            arrays = {name: stored[name] for name in stored.files}
+    except FileNotFoundError:
+        raise
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
+        raise ValueError(f"cache file {str(path)!r} is damaged ({type(error).__name__}: {error})") from None
+    if _PROVENANCE_KEY not in arrays:
+        raise ValueError(f"cache file {str(path)!r} has no provenance record")
+    record = json.loads(str(arrays.pop(_PROVENANCE_KEY)))
+    if expected_provenance is not None and record != json.loads(json.dumps(expected_provenance, sort_keys=True)):
+        raise ValueError(f"cache file {str(path)!r} was made with another configuration or library versions")
+    return arrays, record
+
+
+def cached(name, config, compute, *, directory=None, log=print):
+    """Return ``compute()``'s arrays for ``config``, from ``<directory>/<name>.npz`` when it matches.
+
+    ``compute`` returns a dict of arrays. A missing, stale or damaged file is
+    recomputed and replaced; ``log`` gets one line saying which happened.
+    """
+    path = Path(directory or cache_dir()) / f"{name}.npz"
+    expected = provenance(config)
+    try:
+        arrays, _ = load_arrays(path, expected)
+        log(f"Loaded {name} from cache ({path.name}, provenance matches).")
+        return arrays
+    except FileNotFoundError:
+        log(f"No cache for {name}: computing it (saved to {path.name}).")
+    except ValueError as problem:
+        log(f"Recomputing {name}: {problem}.")
+    arrays = compute()
+    save_arrays(path, arrays, expected)
+    return arrays

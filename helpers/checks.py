@@ -1,0 +1,31 @@
+"""The check-cell pattern of every lesson: assert on a computed value within a stated
+tolerance, then print the value rounded so strict nbval compares it too.
+
+Printing rounded values (not raw floats) keeps the stored output identical on
+machines whose last floating-point digits differ; the assertion carries the
+precise tolerance.
+"""
+
+import numpy as np
+
+__all__ = ["check_close", "check_true"]
+
+
+def check_close(label, actual, expected, *, rtol=1e-6, atol=0.0, digits=4):
+    """Assert ``actual`` ~ ``expected`` (NumPy's allclose rule) and print one rounded line.
+
+    Returns nothing, so a check cell ends without an echoed value.
+    """
+    actual_array, expected_array = np.asarray(actual, dtype=float), np.asarray(expected, dtype=float)
+    np.testing.assert_allclose(actual_array, expected_array, rtol=rtol, atol=atol, err_msg=label)
+    if actual_array.size == 1:
+        shown = f"{float(actual_array):.{digits}g} vs {float(expected_array):.{digits}g}"
+    else:
+        shown = f"{actual_array.size} values, max |diff| within tolerance"
+    print(f"✓ {label}: {shown} (rtol={rtol:g}, atol={atol:g})")
+
+
+def check_true(label, condition, detail=""):
+    """Assert a computed condition and print it; ``detail`` shows the rounded numbers behind it."""
+    assert bool(condition), f"{label} failed: {detail}"
+    print(f"✓ {label}" + (f": {detail}" if detail else ""))

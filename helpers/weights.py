@@ -1,0 +1,50 @@
+"""Kernels of a trained model, and how sparse they are."""
+
+import numpy as np
+
+__all__ = ["DEFAULT_THRESHOLDS", "kernels", "sparsity", "format_sparsity_table"]
+
+DEFAULT_THRESHOLDS = (1e-2, 1e-3, 1e-4, 1e-5, 1e-6)
+
+
+def kernels(model):
+    """``{layer name: kernel array}`` for every layer that has a kernel (biases excluded)."""
+    return {layer.name: np.asarray(layer.kernel.numpy()) for layer in model.layers if hasattr(layer, "kernel")}
+
+
+def sparsity(weights, thresholds=DEFAULT_THRESHOLDS):
+    """Per layer: fraction of weights with ``|w| < t`` for each threshold, and exactly 0.
+
+    ``weights`` is ``{name: array}`` (e.g. from :func:`kernels`) or a Keras model.
+    Returns ``{name: {"n": count, t: fraction, ..., "zero": fraction}}`` plus an
+    ``"all"`` entry over every weight together.
+    """
+    if not isinstance(weights, dict):
+        weights = kernels(weights)
+    if not weights:
+        raise ValueError("weights is empty: no kernels to measure")
+    thresholds = tuple(float(t) for t in thresholds)
+    if any(not np.isfinite(t) or t <= 0 for t in thresholds):
+        raise ValueError(f"thresholds must be finite and > 0, got {thresholds}")
+    everything = np.concatenate([np.ravel(w) for w in weights.values()])
+    table = {}
+    for name, values in [*weights.items(), ("all", everything)]:
+        magnitudes = np.abs(np.ravel(values))
+        row = {"n": magnitudes.size}
+        row.update({t: float(np.mean(magnitudes < t)) for t in thresholds})
+        row["zero"] = float(np.mean(magnitudes == 0))
+        table[name] = row
+    return table
+
+
+def format_sparsity_table(table, digits=3):
+    """Aligned text table of :func:`sparsity`'s result: one row per layer, one column per threshold."""
+    columns = [key for key in next(iter(table.values())) if key != "n"]
+    header = f"{'layer':<8}{'weights':>9}" + "".join(
+        f"{('|w|<' + format(c, 'g')) if c != 'zero' else '=0':>11}" for c in columns
+    )
+    lines = [header]
+    for name, row in table.items():
+        cells = "".join(f"{row[c]:>11.{digits}f}" for c in columns)
+        lines.append(f"{name:<8}{row['n']:>9,}" + cells)
+    return "\n".join(lines)
