@@ -18,6 +18,7 @@ Modules, in the order a reader meets them:
 - ``cache``      results on disk, written atomically and keyed by their provenance
 - ``checks``     the check-cell pattern: assert within a tolerance, print rounded
 - ``plotting``   the house plot style and one colour / line style per penalty
+- ``widgets``    the λ-slider pattern: a log slider, a figure redrawn in place, latency
 """
 
 import importlib
@@ -33,6 +34,7 @@ __all__ = [
     "training",
     "validation",
     "weights",
+    "widgets",
 ]
 
 

@@ -1,0 +1,18 @@
+"""The shared slider pieces."""
+
+import pytest
+
+from helpers.widgets import measure_latency, strength_slider
+
+
+def test_strength_slider_is_log_scale_and_checks_its_range():
+    slider = strength_slider(value=1e-3, min_exponent=-5, max_exponent=-1)
+    assert (slider.base, slider.min, slider.max, slider.value) == (10, -5, -1, pytest.approx(1e-3))
+    with pytest.raises(ValueError, match="value=10 must lie"):
+        strength_slider(value=10.0, min_exponent=-5, max_exponent=-1)
+
+
+def test_measure_latency_counts_every_call():
+    seen = []
+    result = measure_latency(seen.append, [1, 2], repeats=2)
+    assert seen == [1, 2, 1, 2] and result["calls"] == 4 and result["median_ms"] >= 0
