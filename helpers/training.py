@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from helpers.penalties import Penalty
-from helpers.validation import check_positive_int
+from helpers.validation import check_images, check_labels, check_positive_int
 
 __all__ = ["TrainingRun", "train_cnn", "evaluate"]
 
@@ -22,6 +22,8 @@ class TrainingRun:
 
 def evaluate(model, images, labels, batch_size=256):
     """``{"accuracy": ..., "data_loss": ...}`` on the given images; data loss leaves the penalty out."""
+    check_images("images", images)
+    check_labels("labels", labels, count=len(images))
     results = model.evaluate(images, labels, batch_size=batch_size, verbose=0, return_dict=True)
     return {"accuracy": float(results["accuracy"]), "data_loss": float(results["data_loss"])}
 
@@ -37,6 +39,13 @@ def train_cnn(data, penalty=None, *, num_epochs=20, batch_size=64, seed=0, learn
     from helpers.notebook import reseed
 
     penalty = Penalty() if penalty is None else penalty
+    if not isinstance(penalty, Penalty):
+        raise TypeError(f"penalty must be a helpers.penalties.Penalty, got {type(penalty).__name__}")
+    check_images("x_train", data.x_train)
+    check_labels("y_train", data.y_train, count=len(data.x_train))
+    if len(data.y_val):
+        check_images("x_val", data.x_val)
+        check_labels("y_val", data.y_val, count=len(data.x_val))
     num_epochs = check_positive_int("num_epochs", num_epochs)
     batch_size = check_positive_int("batch_size", batch_size)
     seed = check_positive_int("seed", seed, minimum=0)
