@@ -1,0 +1,53 @@
+"""BlitFigure: the fast slider figure (cached background + redrawn artists)."""
+
+import matplotlib
+
+matplotlib.use("agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from helpers.widgets import BlitFigure  # noqa: E402
+
+
+def _figure():
+    figure, ax = plt.subplots(figsize=(3, 2))
+    ax.plot([0, 1], [0, 1], color="grey")
+    (line,) = ax.plot([0, 1], [1, 0], color="red")
+    ax.set(xlim=(0, 1), ylim=(0, 1))
+    return figure, ax, line
+
+
+def test_render_png_redraws_only_what_changed_and_is_deterministic():
+    figure, ax, line = _figure()
+    live = BlitFigure(figure, [line, ax.title])
+    first = live.render_png()
+    assert first.startswith(b"\x89PNG")
+    line.set_data([0, 1], [0.5, 0.5])
+    ax.set_title("moved")
+    assert live.render_png() != first
+    line.set_data([0, 1], [1, 0])
+    ax.set_title("")
+    assert live.render_png() == first  # the background was restored, not drawn over
+
+
+def test_refresh_fills_the_output_widget():
+    figure, _, line = _figure()
+    live = BlitFigure(figure, [line])
+    live.refresh()
+    assert live.output is not None
+
+
+def test_empty_animated_is_rejected():
+    figure, _, _ = _figure()
+    with pytest.raises(ValueError, match="animated must list at least one artist"):
+        BlitFigure(figure, [])
+
+
+def test_artist_of_another_figure_is_rejected():
+    figure, _, _ = _figure()
+    _, _, other_line = _figure()
+    with pytest.raises(ValueError, match="animated must hold artists of this figure only"):
+        BlitFigure(figure, [other_line])
+    plt.close("all")
