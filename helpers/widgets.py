@@ -60,18 +60,19 @@ class LiveFigure:
 
 
 class BlitFigure:
-    """Like :class:`LiveFigure`, but only the ``animated`` artists are redrawn, over a cached background.
+    """Like :class:`LiveFigure`, but fast: only the ``animated`` artists are redrawn, over a cached background.
 
     The static part (axes, ticks, legends, data points) is rendered once; each :meth:`refresh`
-    restores it, draws the changing artists and encodes the pixels as PNG. That is several
-    times faster than re-rendering the whole figure, which keeps a slider update well under
-    50 ms. Display the static figure (``display(figure)``) *before* creating this: animated
-    artists are left out of ordinary renders. Limits and scales must not change afterwards.
+    restores it, draws the changing artists and encodes the pixels as PNG into ``.output``, an
+    ``ipywidgets.Image`` to put in the layout. That is several times faster than re-rendering
+    the whole figure. Display the static figure (``display(figure)``) *before* creating this:
+    animated artists are left out of ordinary renders. Limits and scales must not change afterwards.
     """
 
     def __init__(self, figure, animated):
         import ipywidgets
         import matplotlib.pyplot as plt
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
 
         animated = list(animated)
         if not animated:
@@ -81,13 +82,13 @@ class BlitFigure:
         self.figure, self.animated = figure, animated
         for artist in animated:
             artist.set_animated(True)
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-
         plt.close(figure)  # keep the inline backend from showing it again ...
         FigureCanvasAgg(figure)  # ... which also detaches its canvas: attach a plain pixel canvas
         figure.canvas.draw()  # the background: everything except the animated artists
         self._background = figure.canvas.copy_from_bbox(figure.bbox)
-        self.output = ipywidgets.Output()
+        # An Image widget, not an Output widget: an update is one widget message, with no
+        # clear_output/display round trip (which nbconvert's executor can stall on).
+        self.output = ipywidgets.Image(format="png")
         self.refresh()
 
     def render_png(self):
@@ -107,13 +108,8 @@ class BlitFigure:
         return buffer.getvalue()
 
     def refresh(self):
-        """Re-render the changing artists into the Output widget."""
-        from IPython.display import Image, clear_output, display
-
-        png = self.render_png()
-        with self.output:
-            clear_output(wait=True)
-            display(Image(data=png, format="png"))
+        """Re-render the changing artists into the Image widget."""
+        self.output.value = self.render_png()
 
 
 def measure_latency(callback, values, repeats=3):

@@ -32,11 +32,12 @@ def test_render_png_redraws_only_what_changed_and_is_deterministic():
     assert live.render_png() == first  # the background was restored, not drawn over
 
 
-def test_refresh_fills_the_output_widget():
+def test_refresh_puts_the_png_in_the_image_widget():
     figure, _, line = _figure()
     live = BlitFigure(figure, [line])
+    line.set_data([0, 1], [0.2, 0.8])
     live.refresh()
-    assert live.output is not None
+    assert live.output.format == "png" and bytes(live.output.value) == live.render_png()
 
 
 def test_empty_animated_is_rejected():
