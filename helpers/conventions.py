@@ -31,40 +31,32 @@ class Convention:
     inverse: bool = False  # True for C: a smaller value means a stronger penalty
 
 
-CONVENTIONS = {
-    ("keras", "l2"): Convention("keras", "l2", "L2(f)", "mean loss + f·Σw²", lambda v, n: v, lambda f, n: f),
-    ("keras", "l1"): Convention("keras", "l1", "L1(f)", "mean loss + f·Σ|w|", lambda v, n: v, lambda f, n: f),
+_CONVENTION_LIST = [
+    Convention("keras", "l2", "L2(f)", "mean loss + f·Σw²", lambda v, n: v, lambda f, n: f),
+    Convention("keras", "l1", "L1(f)", "mean loss + f·Σ|w|", lambda v, n: v, lambda f, n: f),
     # The seed text divides its L2 term by 2m but not its L1 term: the two λ are on different scales.
-    ("seed_text", "l2"): Convention(
-        "seed_text", "l2", "λ", "1/(2m)·Σ(h−y)² + λ/(2m)·Σθ²", lambda v, n: v / n, lambda f, n: f * n, needs_n=True
-    ),
-    ("seed_text", "l1"): Convention(
-        "seed_text", "l1", "λ", "1/(2m)·Σ(h−y)² + λ·Σ|θ|", lambda v, n: 2 * v, lambda f, n: f / 2
-    ),
+    Convention("seed_text", "l2", "λ", "1/(2m)·Σ(h−y)² + λ/(2m)·Σθ²",
+               lambda v, n: v / n, lambda f, n: f * n, needs_n=True),
+    Convention("seed_text", "l1", "λ", "1/(2m)·Σ(h−y)² + λ·Σ|θ|", lambda v, n: 2 * v, lambda f, n: f / 2),
     # weight_decay adds wd·w to the gradient; f·Σw² adds 2f·w.
-    ("pytorch_sgd", "l2"): Convention(
-        "pytorch_sgd", "l2", "weight_decay", "gradient of mean loss + wd·w", lambda v, n: v / 2, lambda f, n: 2 * f
-    ),
-    ("sklearn_ridge", "l2"): Convention(
-        "sklearn_ridge", "l2", "alpha", "‖y − Xw‖² + α·‖w‖²", lambda v, n: v / n, lambda f, n: f * n, needs_n=True
-    ),
-    ("sklearn_lasso", "l1"): Convention(
-        "sklearn_lasso", "l1", "alpha", "1/(2n)·‖y − Xw‖² + α·‖w‖₁", lambda v, n: 2 * v, lambda f, n: f / 2
-    ),
-    ("sklearn_logistic", "l2"): Convention(
-        "sklearn_logistic", "l2", "C", "C·Σ log-loss + ½‖w‖²",
-        lambda v, n: 1 / (2 * v * n), lambda f, n: 1 / (2 * f * n), needs_n=True, inverse=True,
-    ),
-    ("sklearn_logistic", "l1"): Convention(
-        "sklearn_logistic", "l1", "C", "C·Σ log-loss + ‖w‖₁",
-        lambda v, n: 1 / (v * n), lambda f, n: 1 / (f * n), needs_n=True, inverse=True,
-    ),
-}
+    Convention("pytorch_sgd", "l2", "weight_decay", "gradient of mean loss + wd·w",
+               lambda v, n: v / 2, lambda f, n: 2 * f),
+    Convention("sklearn_ridge", "l2", "alpha", "‖y − Xw‖² + α·‖w‖²",
+               lambda v, n: v / n, lambda f, n: f * n, needs_n=True),
+    Convention("sklearn_lasso", "l1", "alpha", "1/(2n)·‖y − Xw‖² + α·‖w‖₁",
+               lambda v, n: 2 * v, lambda f, n: f / 2),
+    Convention("sklearn_logistic", "l2", "C", "C·Σ log-loss + ½‖w‖²",
+               lambda v, n: 1 / (2 * v * n), lambda f, n: 1 / (2 * f * n), needs_n=True, inverse=True),
+    Convention("sklearn_logistic", "l1", "C", "C·Σ log-loss + ‖w‖₁",
+               lambda v, n: 1 / (v * n), lambda f, n: 1 / (f * n), needs_n=True, inverse=True),
+]
+CONVENTIONS = {(convention.framework, convention.kind): convention for convention in _CONVENTION_LIST}
 
 FRAMEWORKS = tuple(dict.fromkeys(framework for framework, _ in CONVENTIONS))
 
 
 def _convention(framework, kind):
+    """The Convention for (framework, kind), or an error that lists what exists."""
     check_choice("framework", framework, FRAMEWORKS)
     check_choice("kind", kind, ("l1", "l2"))
     if (framework, kind) not in CONVENTIONS:
@@ -74,10 +66,13 @@ def _convention(framework, kind):
 
 
 def _checked(name, value, n, convention):
+    """Validate a strength and ``n`` (required only where the conversion uses it)."""
     value = check_strength(name, value)
     if convention.needs_n:
         if n is None:
-            raise ValueError(f"n (the number of training samples) is required for {convention.framework} {convention.kind}")
+            raise ValueError(
+                f"n (the number of training samples) is required for {convention.framework} {convention.kind}"
+            )
         n = check_positive_int("n", n)
     elif n is not None:
         n = check_positive_int("n", n)  # not used, but a wrong value is still a mistake worth reporting

@@ -154,7 +154,7 @@ def fit_polynomial(x_train, y_train, degree, kind, strength):
 
 
 def quadratic_from_data(X, y):
-    """Write (1/n)·‖y − Xw‖² as (w − w_ls)ᵀ·A·(w − w_ls) + loss_min -> (A (d, d), w_ls (d,), loss_min)."""
+    """Write (1/n)·‖y − Xw‖² as (w − w_ls)ᵀA(w − w_ls) + loss_min -> (A (d, d), w_ls (d,), loss_min)."""
     X, y = _check_xy(X, y)
     A = X.T @ X / len(y)
     w_ls = np.linalg.solve(A, X.T @ y / len(y))
@@ -174,13 +174,14 @@ def penalized_optimum_2d(A, w_ls, kind, strength):
     def objective(w):
         return (w - w_ls) @ A @ (w - w_ls) + strength * np.abs(w).sum()
 
-    # The minimizer has some support S and signs s; for each, the stationarity equations
-    # are linear. Try every support, keep the candidates whose signs agree, take the best.
+    # On a fixed support and sign pattern the stationarity equations are linear: solve each,
+    # keep the candidates whose signs agree, and take the one with the lowest objective.
     candidates = [np.zeros(2)]
-    for axis in (0, 1):  # one coordinate exactly zero: a 1-D soft-threshold on the other
-        other = 1 - axis
+    for kept in (0, 1):  # the other coordinate exactly 0: a 1-D lasso, solved by a soft-threshold
+        other = 1 - kept
         w = np.zeros(2)
-        w[axis] = soft_threshold(w_ls[axis] + A[axis, other] / A[axis, axis] * w_ls[other], strength / (2 * A[axis, axis]))
+        unpenalized = w_ls[kept] + A[kept, other] / A[kept, kept] * w_ls[other]
+        w[kept] = soft_threshold(unpenalized, strength / (2 * A[kept, kept]))
         candidates.append(w)
     for signs in ([1, 1], [1, -1], [-1, 1], [-1, -1]):
         w = w_ls - strength / 2 * np.linalg.solve(A, np.array(signs, dtype=float))
