@@ -1,14 +1,9 @@
 """BlitFigure: the fast slider figure (cached background + redrawn artists)."""
 
-import matplotlib
+import matplotlib.pyplot as plt
+import pytest
 
-matplotlib.use("agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from helpers.widgets import BlitFigure  # noqa: E402
+from helpers.widgets import BlitFigure
 
 
 def _figure():
