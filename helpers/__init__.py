@@ -11,6 +11,8 @@ Modules, in the order a reader meets them:
 - ``notebook``   one setup call for every lesson (seeds, threads, logs, plot style)
 - ``validation`` the argument checks every public function uses
 - ``penalties``  L1 / L2 / elastic-net values and gradients in NumPy, ``Penalty``
+- ``conventions`` convert λ between Keras, the seed text, PyTorch and scikit-learn
+- ``linear``     ridge / lasso solvers, polynomial fits and 2-D geometry for lesson 01
 - ``data``       the named data sources (``mnist-5k``, ``mnist``, ``fashion-mnist``)
 - ``models``     the seed text's CNN with a per-layer ``kernel_regularizer``
 - ``weights``    kernels of a trained model and their sparsity
@@ -18,7 +20,7 @@ Modules, in the order a reader meets them:
 - ``cache``      results on disk, written atomically and keyed by their provenance
 - ``checks``     the check-cell pattern: assert within a tolerance, print rounded
 - ``plotting``   the house plot style and one colour / line style per penalty
-- ``widgets``    the λ-slider pattern: a log slider, a figure redrawn in place, latency
+- ``widgets``    the λ-slider pattern: a log slider, a figure redrawn in place (``BlitFigure``: fast), latency
 """
 
 import importlib
@@ -26,7 +28,9 @@ import importlib
 __all__ = [
     "cache",
     "checks",
+    "conventions",
     "data",
+    "linear",
     "models",
     "notebook",
     "penalties",

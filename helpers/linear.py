@@ -1,0 +1,212 @@
+"""Linear least squares with an L1 or L2 penalty, in Keras' convention, solved three independent ways.
+
+Objective (``X``: (n, d), ``y``: (n,), ``coef``: (d,), ``intercept``: scalar)::
+
+    J = (1/n)·‖y − X·coef − intercept‖²  +  l2_strength·‖coef‖²  +  l1_strength·‖coef‖₁
+
+The intercept is never penalized (as in Keras' ``kernel_regularizer`` and scikit-learn).
+Also here: polynomial fits for the overfitting slider and the 2-D geometry of lesson 01.
+"""
+
+import numpy as np
+
+from helpers.penalties import soft_threshold
+from helpers.validation import check_choice, check_positive_int, check_strength
+
+__all__ = [
+    "ridge_closed_form",
+    "ridge_gradient_descent",
+    "lasso_ista",
+    "make_poly_data",
+    "polynomial_features",
+    "fit_polynomial",
+    "quadratic_from_data",
+    "penalized_optimum_2d",
+    "level_curve",
+    "ball_boundary",
+]
+
+
+def _check_xy(X, y):
+    """Return float64 X (n, d) and y (n,), or raise naming the bad argument."""
+    X, y = np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    if X.ndim != 2 or X.shape[0] == 0 or X.shape[1] == 0:
+        raise ValueError(f"X must be a 2-D array of shape (n, d) with n, d >= 1, got shape {X.shape}")
+    if y.shape != (X.shape[0],):
+        raise ValueError(f"y must have shape ({X.shape[0]},) to match X, got {y.shape}")
+    if not (np.isfinite(X).all() and np.isfinite(y).all()):
+        raise ValueError("X and y must hold finite numbers (no NaN or inf)")
+    return X, y
+
+
+def _centered(X, y, fit_intercept):
+    # The unpenalized intercept's optimum is mean(y) − mean(X)·coef, so centring removes it exactly.
+    if not fit_intercept:
+        return X, y, np.zeros(X.shape[1]), 0.0
+    x_mean, y_mean = X.mean(axis=0), y.mean()
+    return X - x_mean, y - y_mean, x_mean, y_mean
+
+
+def _step_size(Xc):
+    """1/L, with L = (2/n)·λ_max(XᵀX) the Lipschitz constant of the data-loss gradient."""
+    return 1.0 / (2.0 / Xc.shape[0] * np.linalg.eigvalsh(Xc.T @ Xc)[-1])
+
+
+def ridge_closed_form(X, y, l2_strength, fit_intercept=True):
+    """Solve (XᵀX/n + l2_strength·I)·coef = Xᵀy/n on centred data -> (coef (d,), intercept)."""
+    X, y = _check_xy(X, y)
+    l2_strength = check_strength("l2_strength", l2_strength)
+    Xc, yc, x_mean, y_mean = _centered(X, y, fit_intercept)
+    n, d = Xc.shape
+    coef = np.linalg.solve(Xc.T @ Xc / n + l2_strength * np.eye(d), Xc.T @ yc / n)
+    return coef, float(y_mean - x_mean @ coef)
+
+
+def ridge_gradient_descent(X, y, l2_strength, num_steps=2000, fit_intercept=True):
+    """Full-batch gradient descent with step 1/L from coef = 0 -> (coef (d,), intercept)."""
+    X, y = _check_xy(X, y)
+    l2_strength = check_strength("l2_strength", l2_strength)
+    num_steps = check_positive_int("num_steps", num_steps)
+    Xc, yc, x_mean, y_mean = _centered(X, y, fit_intercept)
+    step = 1.0 / (1.0 / _step_size(Xc) + 2.0 * l2_strength)  # the penalty adds 2·l2_strength to L
+    coef = np.zeros(X.shape[1])
+    for _ in range(num_steps):
+        gradient = 2.0 / len(yc) * Xc.T @ (Xc @ coef - yc) + 2.0 * l2_strength * coef
+        coef = coef - step * gradient
+    return coef, float(y_mean - x_mean @ coef)
+
+
+def lasso_ista(X, y, l1_strength, max_steps=100_000, tol=1e-12, fit_intercept=True):
+    """Proximal gradient (ISTA): a gradient step on the data loss, then soft-threshold -> (coef, intercept, steps).
+
+    Stops when no coefficient moves by more than ``tol`` in one step.
+    """
+    X, y = _check_xy(X, y)
+    l1_strength = check_strength("l1_strength", l1_strength)
+    max_steps = check_positive_int("max_steps", max_steps)
+    tol = check_strength("tol", tol)
+    Xc, yc, x_mean, y_mean = _centered(X, y, fit_intercept)
+    step = _step_size(Xc)
+    coef = np.zeros(X.shape[1])
+    for steps in range(1, max_steps + 1):
+        gradient = 2.0 / len(yc) * Xc.T @ (Xc @ coef - yc)
+        new_coef = soft_threshold(coef - step * gradient, step * l1_strength)
+        moved = np.max(np.abs(new_coef - coef))
+        coef = new_coef
+        if moved <= tol:
+            break
+    return coef, float(y_mean - x_mean @ coef), steps
+
+
+def make_poly_data(n_train=20, n_val=200, noise=0.25, seed=0):
+    """Noisy samples of sin(πx) on [-1, 1] -> dict of x_train, y_train, x_val, y_val (1-D arrays)."""
+    n_train = check_positive_int("n_train", n_train, minimum=2)
+    n_val = check_positive_int("n_val", n_val)
+    noise = check_strength("noise", noise)
+    seed = check_positive_int("seed", seed, minimum=0)
+    rng = np.random.default_rng(seed)
+    x_train, x_val = rng.uniform(-1, 1, n_train), rng.uniform(-1, 1, n_val)
+    return {
+        "x_train": x_train, "y_train": np.sin(np.pi * x_train) + noise * rng.normal(size=n_train),
+        "x_val": x_val, "y_val": np.sin(np.pi * x_val) + noise * rng.normal(size=n_val),
+    }
+
+
+def polynomial_features(x, degree):
+    """Legendre polynomials P₁(x) … P_degree(x) at points x (m,) -> (m, degree).
+
+    They span the same functions as x, x², …, x^degree, but on [-1, 1] they are far
+    less correlated than raw powers, so the Lasso solver converges in milliseconds.
+    """
+    from numpy.polynomial import legendre
+
+    degree = check_positive_int("degree", degree)
+    return legendre.legvander(np.asarray(x, dtype=np.float64).ravel(), degree)[:, 1:]
+
+
+def fit_polynomial(x_train, y_train, degree, kind, strength):
+    """Fit y ~ polynomial of ``degree`` in x with a penalty in Keras' convention -> predict(x) function.
+
+    Features are standardized (scikit-learn), so one λ weighs every basis function alike.
+    ``kind`` 'none' ignores ``strength``; 'l2' uses the closed form; 'l1' uses scikit-learn's
+    Lasso with alpha = strength/2 (see ``helpers.conventions``). ``predict.coef`` holds the coefficients.
+    """
+    from sklearn.linear_model import Lasso
+    from sklearn.preprocessing import StandardScaler
+
+    check_choice("kind", kind, ("none", "l1", "l2"))
+    strength = check_strength("strength", strength)
+    x_train, y_train = _check_xy(np.asarray(x_train, dtype=np.float64).reshape(-1, 1), y_train)
+    scaler = StandardScaler().fit(polynomial_features(x_train, degree))
+    Z = scaler.transform(polynomial_features(x_train, degree))
+    if kind == "l1" and strength > 0:
+        lasso = Lasso(alpha=strength / 2, tol=1e-8, max_iter=100_000).fit(Z, y_train)
+        coef, intercept = lasso.coef_, float(lasso.intercept_)
+    else:
+        coef, intercept = ridge_closed_form(Z, y_train, strength if kind == "l2" else 0.0)
+
+    def predict(x):
+        """Predictions (m,) of the fitted polynomial at points x (m,)."""
+        return scaler.transform(polynomial_features(x, degree)) @ coef + intercept
+
+    predict.coef = coef
+    return predict
+
+
+def quadratic_from_data(X, y):
+    """Write (1/n)·‖y − Xw‖² as (w − w_ls)ᵀA(w − w_ls) + loss_min -> (A (d, d), w_ls (d,), loss_min)."""
+    X, y = _check_xy(X, y)
+    A = X.T @ X / len(y)
+    w_ls = np.linalg.solve(A, X.T @ y / len(y))
+    return A, w_ls, float(np.mean((y - X @ w_ls) ** 2))
+
+
+def penalized_optimum_2d(A, w_ls, kind, strength):
+    """Exact minimizer (2,) of (w − w_ls)ᵀA(w − w_ls) + strength·‖w‖₁ ('l1') or ·‖w‖² ('l2')."""
+    A, w_ls = np.asarray(A, dtype=np.float64), np.asarray(w_ls, dtype=np.float64)
+    if A.shape != (2, 2) or w_ls.shape != (2,):
+        raise ValueError(f"A must have shape (2, 2) and w_ls shape (2,), got {A.shape} and {w_ls.shape}")
+    check_choice("kind", kind, ("l1", "l2"))
+    strength = check_strength("strength", strength)
+    if kind == "l2":
+        return np.linalg.solve(A + strength * np.eye(2), A @ w_ls)
+
+    def objective(w):
+        return (w - w_ls) @ A @ (w - w_ls) + strength * np.abs(w).sum()
+
+    # On a fixed support and sign pattern the stationarity equations are linear: solve each,
+    # keep the candidates whose signs agree, and take the one with the lowest objective.
+    candidates = [np.zeros(2)]
+    for kept in (0, 1):  # the other coordinate exactly 0: a 1-D lasso, solved by a soft-threshold
+        other = 1 - kept
+        w = np.zeros(2)
+        unpenalized = w_ls[kept] + A[kept, other] / A[kept, kept] * w_ls[other]
+        w[kept] = soft_threshold(unpenalized, strength / (2 * A[kept, kept]))
+        candidates.append(w)
+    for signs in ([1, 1], [1, -1], [-1, 1], [-1, -1]):
+        w = w_ls - strength / 2 * np.linalg.solve(A, np.array(signs, dtype=float))
+        if np.array_equal(np.sign(w), signs):
+            candidates.append(w)
+    return min(candidates, key=objective)
+
+
+def level_curve(A, w_ls, level, num_points=181):
+    """Points (2, num_points) of the ellipse (w − w_ls)ᵀA(w − w_ls) = level (level >= 0)."""
+    level = check_strength("level", level)
+    num_points = check_positive_int("num_points", num_points, minimum=3)
+    angles = np.linspace(0, 2 * np.pi, num_points)
+    values, vectors = np.linalg.eigh(np.asarray(A, dtype=np.float64))
+    circle = np.stack([np.cos(angles), np.sin(angles)])
+    return np.asarray(w_ls, dtype=np.float64)[:, None] + vectors @ (np.sqrt(level / values)[:, None] * circle)
+
+
+def ball_boundary(kind, radius, num_points=181):
+    """Points (2, num_points) of {‖w‖₁ = radius} ('l1', a diamond) or {‖w‖₂ = radius} ('l2', a circle)."""
+    check_choice("kind", kind, ("l1", "l2"))
+    radius = check_strength("radius", radius)
+    num_points = check_positive_int("num_points", num_points, minimum=5)
+    angles = np.linspace(0, 2 * np.pi, num_points)
+    circle = np.stack([np.cos(angles), np.sin(angles)])
+    if kind == "l2":
+        return radius * circle
+    return radius * circle / np.abs(circle).sum(axis=0)  # rescale each direction onto the L1 sphere

@@ -1,0 +1,49 @@
+"""BlitFigure: the fast slider figure (cached background + redrawn artists)."""
+
+import matplotlib.pyplot as plt
+import pytest
+
+from helpers.widgets import BlitFigure
+
+
+def _figure():
+    figure, ax = plt.subplots(figsize=(3, 2))
+    ax.plot([0, 1], [0, 1], color="grey")
+    (line,) = ax.plot([0, 1], [1, 0], color="red")
+    ax.set(xlim=(0, 1), ylim=(0, 1))
+    return figure, ax, line
+
+
+def test_render_png_redraws_only_what_changed_and_is_deterministic():
+    figure, ax, line = _figure()
+    live = BlitFigure(figure, [line, ax.title])
+    first = live.render_png()
+    assert first.startswith(b"\x89PNG")
+    line.set_data([0, 1], [0.5, 0.5])
+    ax.set_title("moved")
+    assert live.render_png() != first
+    line.set_data([0, 1], [1, 0])
+    ax.set_title("")
+    assert live.render_png() == first  # the background was restored, not drawn over
+
+
+def test_refresh_puts_the_png_in_the_image_widget():
+    figure, _, line = _figure()
+    live = BlitFigure(figure, [line])
+    line.set_data([0, 1], [0.2, 0.8])
+    live.refresh()
+    assert live.output.format == "png" and bytes(live.output.value) == live.render_png()
+
+
+def test_empty_animated_is_rejected():
+    figure, _, _ = _figure()
+    with pytest.raises(ValueError, match="animated must list at least one artist"):
+        BlitFigure(figure, [])
+
+
+def test_artist_of_another_figure_is_rejected():
+    figure, _, _ = _figure()
+    _, _, other_line = _figure()
+    with pytest.raises(ValueError, match="animated must hold artists of this figure only"):
+        BlitFigure(figure, [other_line])
+    plt.close("all")
