@@ -14,6 +14,8 @@ Modules, in the order a reader meets them:
 - ``data``       the named data sources (``mnist-5k``, ``mnist``, ``fashion-mnist``)
 - ``models``     the seed text's CNN with a per-layer ``kernel_regularizer``
 - ``weights``    kernels of a trained model and their sparsity
+- ``proximal``   proximal L1 (soft threshold after each optimizer step) for exact zeros; ISTA
+- ``weight_sweep`` a cached λ sweep of the CNN, kept as kernel histograms, sparsity and norms
 - ``training``   one seeded training run that records the data loss apart from the penalty
 - ``cache``      results on disk, written atomically and keyed by their provenance
 - ``checks``     the check-cell pattern: assert within a tolerance, print rounded
@@ -31,8 +33,10 @@ __all__ = [
     "notebook",
     "penalties",
     "plotting",
+    "proximal",
     "training",
     "validation",
+    "weight_sweep",
     "weights",
     "widgets",
 ]

@@ -1,0 +1,124 @@
+"""A λ sweep of the seed's CNN, kept as small per-run summaries of its kernels.
+
+Each run (one penalty kind at one strength, plus one run without a penalty) is
+reduced to arrays a slider can index without retraining: weight histograms on
+shared bins, sparsity fractions, kernel norms, and accuracy. Run ``r`` of a
+sweep is ``(sweep["kind"][r], sweep["strength"][r])``; rows of the per-layer
+arrays follow ``sweep["layers"]`` (the five kernels, then ``"all"`` together).
+"""
+
+import numpy as np
+
+from helpers.penalties import PENALTY_KINDS, Penalty
+from helpers.validation import check_choice, check_strength
+from helpers.weights import DEFAULT_THRESHOLDS, sparsity
+
+__all__ = ["SWEEP_STRENGTHS", "HISTOGRAM_EDGES", "kernel_summary", "run_weight_sweep", "cached_weight_sweep", "nearest_run", "sweep_view"]
+
+# Half-decade steps from 1e-5 to 1e-2: seven log-spaced strengths per penalty kind.
+SWEEP_STRENGTHS = tuple(float(10.0**exponent) for exponent in np.arange(-5.0, -1.75, 0.5))
+# Shared bins for every histogram of the lesson; weights beyond ±0.5 are counted in the edge bins.
+HISTOGRAM_EDGES = np.linspace(-0.5, 0.5, 101)
+
+
+def kernel_summary(weights, edges=HISTOGRAM_EDGES, thresholds=DEFAULT_THRESHOLDS):
+    """Summaries of ``{layer: kernel}``: rows = layers then "all".
+
+    Returns ``histograms`` (rows, len(edges) − 1) counts with values clipped into the
+    range, ``sparsity`` (rows, len(thresholds) + 1): fraction with ``|w| < t`` per
+    threshold, then exactly 0; ``norms`` (rows,): Euclidean norm ``sqrt(Σw²)``.
+    """
+    if not isinstance(weights, dict) or not weights:
+        raise ValueError("weights must be a non-empty dict {layer name: kernel array}")
+    edges = np.asarray(edges, dtype=float)
+    if edges.ndim != 1 or edges.size < 2 or not np.all(np.diff(edges) > 0):
+        raise ValueError("edges must be a 1-D increasing array of at least 2 bin edges")
+    table = sparsity(weights, thresholds)
+    arrays = [np.ravel(w) for w in weights.values()]
+    arrays.append(np.concatenate(arrays))
+    clip = (edges[0], edges[-1] - 1e-12 * (edges[-1] - edges[0]))
+    return {
+        "histograms": np.stack([np.histogram(np.clip(a, *clip), bins=edges)[0] for a in arrays]),
+        "sparsity": np.array([[row[t] for t in row if t != "n"] for row in table.values()]),
+        "norms": np.array([np.linalg.norm(a.astype(np.float64)) for a in arrays]),
+    }
+
+
+def run_weight_sweep(data, strengths=SWEEP_STRENGTHS, kinds=("l1", "l2", "l1_l2"), *, num_epochs=12, seed=0):
+    """Train the seed's CNN once without a penalty and once per (kind, strength) -> dict of arrays.
+
+    Arrays: ``kind`` (R,), ``strength`` (R,), ``test_accuracy`` and ``val_accuracy`` (R,),
+    ``histograms`` (R, rows, bins), ``sparsity`` (R, rows, thresholds + 1), ``norms`` (R, rows),
+    and the axes ``layers``, ``edges``, ``thresholds``.
+    """
+    from helpers.training import evaluate, train_cnn
+    from helpers.weights import kernels
+
+    strengths = [check_strength("strengths", s) for s in strengths]
+    if not strengths or min(strengths) <= 0:
+        raise ValueError("strengths must be a non-empty list of values > 0")
+    for kind in kinds:
+        check_choice("kind", kind, PENALTY_KINDS[1:])
+    runs = [("none", 0.0)] + [(kind, s) for kind in kinds for s in strengths]
+    results = {"kind": [], "strength": [], "test_accuracy": [], "val_accuracy": []}
+    summaries = []
+    for kind, strength in runs:
+        run = train_cnn(data, Penalty.of(kind, strength), num_epochs=num_epochs, seed=seed)
+        weights = kernels(run.model)
+        summaries.append(kernel_summary(weights))
+        results["kind"].append(kind)
+        results["strength"].append(strength)
+        results["test_accuracy"].append(evaluate(run.model, data.x_test, data.y_test)["accuracy"])
+        results["val_accuracy"].append(float(run.history["val_accuracy"][-1]))
+    arrays = {name: np.array(values) for name, values in results.items()}
+    for name in summaries[0]:
+        arrays[name] = np.stack([summary[name] for summary in summaries])
+    arrays.update(layers=np.array([*weights, "all"]), edges=HISTOGRAM_EDGES, thresholds=np.array(DEFAULT_THRESHOLDS))
+    return arrays
+
+
+def cached_weight_sweep(data, strengths=SWEEP_STRENGTHS, kinds=("l1", "l2", "l1_l2"), *, num_epochs=12, seed=0,
+                        directory=None, log=print):
+    """:func:`run_weight_sweep` through :func:`helpers.cache.cached`, keyed by data, strengths, budget and seed."""
+    from helpers.cache import cached
+
+    config = {
+        "what": "lesson 02 weight sweep of the seed CNN (Adam 1e-3, batch 64)",
+        "data": data.summary(),
+        "split": data.split,
+        "strengths": [float(s) for s in strengths],
+        "kinds": list(kinds),
+        "num_epochs": num_epochs,
+        "seed": seed,
+        "edges": [float(HISTOGRAM_EDGES[0]), float(HISTOGRAM_EDGES[-1]), len(HISTOGRAM_EDGES)],
+        "thresholds": list(DEFAULT_THRESHOLDS),
+    }
+    compute = lambda: run_weight_sweep(data, strengths, kinds, num_epochs=num_epochs, seed=seed)  # noqa: E731
+    return cached("lesson02_weight_sweep", config, compute, directory=directory, log=log)
+
+
+def nearest_run(sweep, kind, strength):
+    """Index of the sweep's run of ``kind`` whose strength is nearest to ``strength`` on a log scale."""
+    kinds = sorted(set(sweep["kind"].tolist()) - {"none"})
+    check_choice("kind", kind, kinds)
+    strength = check_strength("strength", strength)
+    if strength == 0:
+        raise ValueError("strength must be > 0 (the run without a penalty has kind 'none')")
+    candidates = np.flatnonzero(sweep["kind"] == kind)
+    distance = np.abs(np.log10(sweep["strength"][candidates]) - np.log10(strength))
+    return int(candidates[np.argmin(distance)])
+
+
+def sweep_view(sweep, kind, strength, layer="all"):
+    """What the slider shows for ``kind`` near ``strength``: strength, histogram, sparsity row, accuracy, norm."""
+    layers = sweep["layers"].tolist()
+    row = layers.index(check_choice("layer", layer, layers))
+    index = nearest_run(sweep, kind, strength)
+    return {
+        "index": index,
+        "strength": float(sweep["strength"][index]),
+        "histogram": sweep["histograms"][index, row],
+        "sparsity": sweep["sparsity"][index, row],
+        "test_accuracy": float(sweep["test_accuracy"][index]),
+        "norm": float(sweep["norms"][index, row]),
+    }
