@@ -13,10 +13,11 @@ from helpers.penalties import PENALTY_KINDS, Penalty
 from helpers.validation import check_choice, check_strength
 from helpers.weights import DEFAULT_THRESHOLDS, sparsity
 
-__all__ = ["SWEEP_STRENGTHS", "HISTOGRAM_EDGES", "kernel_summary", "run_weight_sweep", "cached_weight_sweep", "nearest_run", "sweep_view"]
+__all__ = ["SWEEP_STRENGTHS", "SWEEP_KINDS", "train_runs", "cached_runs", "HISTOGRAM_EDGES", "kernel_summary", "run_weight_sweep", "cached_weight_sweep", "nearest_run", "sweep_view"]
 
-# Half-decade steps from 1e-5 to 1e-2: seven log-spaced strengths per penalty kind.
-SWEEP_STRENGTHS = tuple(float(10.0**exponent) for exponent in np.arange(-5.0, -1.75, 0.5))
+# Half-decade steps from 1e-5 to 10**-2.5 (about 3.2e-3): six log-spaced strengths per penalty kind.
+SWEEP_STRENGTHS = tuple(float(10.0**exponent) for exponent in np.arange(-5.0, -2.25, 0.5))
+SWEEP_KINDS = ("l1", "l2")
 # Shared bins for every histogram of the lesson; weights beyond ±0.5 are counted in the edge bins.
 HISTOGRAM_EDGES = np.linspace(-0.5, 0.5, 101)
 
@@ -44,7 +45,7 @@ def kernel_summary(weights, edges=HISTOGRAM_EDGES, thresholds=DEFAULT_THRESHOLDS
     }
 
 
-def run_weight_sweep(data, strengths=SWEEP_STRENGTHS, kinds=("l1", "l2", "l1_l2"), *, num_epochs=12, seed=0):
+def run_weight_sweep(data, strengths=SWEEP_STRENGTHS, kinds=SWEEP_KINDS, *, num_epochs=12, seed=0):
     """Train the seed's CNN once without a penalty and once per (kind, strength) -> dict of arrays.
 
     Arrays: ``kind`` (R,), ``strength`` (R,), ``test_accuracy`` and ``val_accuracy`` (R,),
@@ -77,7 +78,7 @@ def run_weight_sweep(data, strengths=SWEEP_STRENGTHS, kinds=("l1", "l2", "l1_l2"
     return arrays
 
 
-def cached_weight_sweep(data, strengths=SWEEP_STRENGTHS, kinds=("l1", "l2", "l1_l2"), *, num_epochs=12, seed=0,
+def cached_weight_sweep(data, strengths=SWEEP_STRENGTHS, kinds=SWEEP_KINDS, *, num_epochs=12, seed=0,
                         directory=None, log=print):
     """:func:`run_weight_sweep` through :func:`helpers.cache.cached`, keyed by data, strengths, budget and seed."""
     from helpers.cache import cached
@@ -95,6 +96,53 @@ def cached_weight_sweep(data, strengths=SWEEP_STRENGTHS, kinds=("l1", "l2", "l1_
     }
     compute = lambda: run_weight_sweep(data, strengths, kinds, num_epochs=num_epochs, seed=seed)  # noqa: E731
     return cached("lesson02_weight_sweep", config, compute, directory=directory, log=log)
+
+
+def _penalty_and_callbacks(spec):
+    from helpers.proximal import ProximalL1
+
+    penalty = Penalty(l1_strength=spec.get("l1_strength", 0.0), l2_strength=spec.get("l2_strength", 0.0))
+    proximal = spec.get("proximal")
+    if proximal is None:
+        return penalty, None
+    if penalty.kind != "none":
+        raise ValueError("a run with a proximal L1 step takes no L1/L2 regularizer as well")
+    return penalty, [ProximalL1(proximal["l1_strength"], rule=proximal["rule"])]
+
+
+def train_runs(data, specs, *, num_epochs=12, seed=0):
+    """Train the seed's CNN once per ``specs[name]`` -> arrays: ``names``, ``test_accuracy``, ``<name>__<layer>`` kernels.
+
+    A spec is ``{"l1_strength": .., "l2_strength": ..}`` (Keras regularizers) or
+    ``{"proximal": {"l1_strength": .., "rule": ..}}`` (a :class:`helpers.proximal.ProximalL1` step).
+    """
+    from helpers.training import evaluate, train_cnn
+    from helpers.weights import kernels
+
+    if not isinstance(specs, dict) or not specs:
+        raise ValueError("specs must be a non-empty dict {run name: spec}")
+    arrays, accuracies = {}, []
+    for name, spec in specs.items():
+        penalty, callbacks = _penalty_and_callbacks(spec)
+        run = train_cnn(data, penalty, num_epochs=num_epochs, seed=seed, callbacks=callbacks)
+        accuracies.append(evaluate(run.model, data.x_test, data.y_test)["accuracy"])
+        arrays.update({f"{name}__{layer}": kernel for layer, kernel in kernels(run.model).items()})
+    arrays.update(names=np.array(list(specs)), test_accuracy=np.array(accuracies))
+    return arrays
+
+
+def cached_runs(data, specs, *, num_epochs=12, seed=0, directory=None, log=print):
+    """:func:`train_runs` through :func:`helpers.cache.cached` -> ``({name: {layer: kernel}}, {name: test accuracy})``."""
+    from helpers.cache import cached
+
+    config = {"what": "lesson 02 models of the seed CNN (Adam 1e-3, batch 64)", "data": data.summary(),
+              "split": data.split, "specs": specs, "num_epochs": num_epochs, "seed": seed}
+    compute = lambda: train_runs(data, specs, num_epochs=num_epochs, seed=seed)  # noqa: E731
+    arrays = cached("lesson02_models", config, compute, directory=directory, log=log)
+    names = arrays["names"].tolist()
+    weights = {name: {key.split("__", 1)[1]: value for key, value in arrays.items() if key.startswith(name + "__")}
+               for name in names}
+    return weights, dict(zip(names, arrays["test_accuracy"].tolist()))
 
 
 def nearest_run(sweep, kind, strength):
