@@ -18,6 +18,9 @@ optimizer applied to that weight:
 Both rules solve the same problem at a fixed point (0 ∈ ∇data_loss + λ·∂|w|),
 which :func:`proximal_gradient_lasso` and the tests check against scikit-learn's
 ``Lasso`` on a convex problem.
+
+Importing this module imports Keras (``ProximalL1`` subclasses its ``Callback``):
+in a notebook, call :func:`helpers.notebook.setup_notebook` first.
 """
 
 import numpy as np
@@ -115,7 +118,8 @@ class ProximalL1(_keras_callback_base()):
 
         self._kernels = [layer.kernel for layer in self.model.layers if hasattr(layer, "kernel")]
         # One compiled graph for all kernels: a few eager ops per kernel per batch cost milliseconds.
-        self._apply = tf.function(self._apply_all)
+        # No autograph: there is no tensor-dependent control flow to convert (and it re-reads the source file).
+        self._apply = tf.function(self._apply_all, autograph=False)
 
     def _threshold(self, kernel):
         import tensorflow as tf

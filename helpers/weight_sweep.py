@@ -5,6 +5,9 @@ reduced to arrays a slider can index without retraining: weight histograms on
 shared bins, sparsity fractions, kernel norms, and accuracy. Run ``r`` of a
 sweep is ``(sweep["kind"][r], sweep["strength"][r])``; rows of the per-layer
 arrays follow ``sweep["layers"]`` (the five kernels, then ``"all"`` together).
+
+:func:`train_runs` / :func:`cached_runs` keep the full kernels of a few named
+models instead (the lesson's none / L1 / L2 / L1+L2 / proximal models).
 """
 
 import numpy as np
@@ -13,7 +16,18 @@ from helpers.penalties import PENALTY_KINDS, Penalty
 from helpers.validation import check_choice, check_strength
 from helpers.weights import DEFAULT_THRESHOLDS, sparsity
 
-__all__ = ["SWEEP_STRENGTHS", "SWEEP_KINDS", "train_runs", "cached_runs", "HISTOGRAM_EDGES", "kernel_summary", "run_weight_sweep", "cached_weight_sweep", "nearest_run", "sweep_view"]
+__all__ = [
+    "SWEEP_STRENGTHS",
+    "SWEEP_KINDS",
+    "HISTOGRAM_EDGES",
+    "kernel_summary",
+    "run_weight_sweep",
+    "cached_weight_sweep",
+    "nearest_run",
+    "sweep_view",
+    "train_runs",
+    "cached_runs",
+]
 
 # Half-decade steps from 1e-5 to 10**-2.5 (about 3.2e-3): six log-spaced strengths per penalty kind.
 SWEEP_STRENGTHS = tuple(float(10.0**exponent) for exponent in np.arange(-5.0, -2.25, 0.5))
@@ -45,6 +59,18 @@ def kernel_summary(weights, edges=HISTOGRAM_EDGES, thresholds=DEFAULT_THRESHOLDS
     }
 
 
+def _train_without_validation(data, penalty, callbacks=None, *, num_epochs, seed):
+    """train_cnn without the per-epoch validation pass (time, not results) -> (model, final val accuracy)."""
+    import dataclasses
+
+    from helpers.training import evaluate, train_cnn
+
+    no_val = dataclasses.replace(data, x_val=data.x_val[:0], y_val=data.y_val[:0])
+    run = train_cnn(no_val, penalty, num_epochs=num_epochs, seed=seed, callbacks=callbacks)
+    val_accuracy = evaluate(run.model, data.x_val, data.y_val)["accuracy"] if len(data.y_val) else float("nan")
+    return run.model, val_accuracy
+
+
 def run_weight_sweep(data, strengths=SWEEP_STRENGTHS, kinds=SWEEP_KINDS, *, num_epochs=12, seed=0):
     """Train the seed's CNN once without a penalty and once per (kind, strength) -> dict of arrays.
 
@@ -52,7 +78,7 @@ def run_weight_sweep(data, strengths=SWEEP_STRENGTHS, kinds=SWEEP_KINDS, *, num_
     ``histograms`` (R, rows, bins), ``sparsity`` (R, rows, thresholds + 1), ``norms`` (R, rows),
     and the axes ``layers``, ``edges``, ``thresholds``.
     """
-    from helpers.training import evaluate, train_cnn
+    from helpers.training import evaluate
     from helpers.weights import kernels
 
     strengths = [check_strength("strengths", s) for s in strengths]
@@ -64,13 +90,14 @@ def run_weight_sweep(data, strengths=SWEEP_STRENGTHS, kinds=SWEEP_KINDS, *, num_
     results = {"kind": [], "strength": [], "test_accuracy": [], "val_accuracy": []}
     summaries = []
     for kind, strength in runs:
-        run = train_cnn(data, Penalty.of(kind, strength), num_epochs=num_epochs, seed=seed)
-        weights = kernels(run.model)
+        penalty = Penalty.of(kind, strength)
+        model, val_accuracy = _train_without_validation(data, penalty, num_epochs=num_epochs, seed=seed)
+        weights = kernels(model)
         summaries.append(kernel_summary(weights))
         results["kind"].append(kind)
         results["strength"].append(strength)
-        results["test_accuracy"].append(evaluate(run.model, data.x_test, data.y_test)["accuracy"])
-        results["val_accuracy"].append(float(run.history["val_accuracy"][-1]))
+        results["test_accuracy"].append(evaluate(model, data.x_test, data.y_test)["accuracy"])
+        results["val_accuracy"].append(val_accuracy)
     arrays = {name: np.array(values) for name, values in results.items()}
     for name in summaries[0]:
         arrays[name] = np.stack([summary[name] for summary in summaries])
@@ -111,12 +138,12 @@ def _penalty_and_callbacks(spec):
 
 
 def train_runs(data, specs, *, num_epochs=12, seed=0):
-    """Train the seed's CNN once per ``specs[name]`` -> arrays: ``names``, ``test_accuracy``, ``<name>__<layer>`` kernels.
+    """Train the seed's CNN once per ``specs[name]`` -> arrays ``names``, ``test_accuracy``, ``<name>__<layer>``.
 
     A spec is ``{"l1_strength": .., "l2_strength": ..}`` (Keras regularizers) or
     ``{"proximal": {"l1_strength": .., "rule": ..}}`` (a :class:`helpers.proximal.ProximalL1` step).
     """
-    from helpers.training import evaluate, train_cnn
+    from helpers.training import evaluate
     from helpers.weights import kernels
 
     if not isinstance(specs, dict) or not specs:
@@ -124,15 +151,15 @@ def train_runs(data, specs, *, num_epochs=12, seed=0):
     arrays, accuracies = {}, []
     for name, spec in specs.items():
         penalty, callbacks = _penalty_and_callbacks(spec)
-        run = train_cnn(data, penalty, num_epochs=num_epochs, seed=seed, callbacks=callbacks)
-        accuracies.append(evaluate(run.model, data.x_test, data.y_test)["accuracy"])
-        arrays.update({f"{name}__{layer}": kernel for layer, kernel in kernels(run.model).items()})
+        model, _ = _train_without_validation(data, penalty, callbacks, num_epochs=num_epochs, seed=seed)
+        accuracies.append(evaluate(model, data.x_test, data.y_test)["accuracy"])
+        arrays.update({f"{name}__{layer}": kernel for layer, kernel in kernels(model).items()})
     arrays.update(names=np.array(list(specs)), test_accuracy=np.array(accuracies))
     return arrays
 
 
 def cached_runs(data, specs, *, num_epochs=12, seed=0, directory=None, log=print):
-    """:func:`train_runs` through :func:`helpers.cache.cached` -> ``({name: {layer: kernel}}, {name: test accuracy})``."""
+    """:func:`train_runs` through :func:`helpers.cache.cached` -> ``({name: {layer: kernel}}, {name: accuracy})``."""
     from helpers.cache import cached
 
     config = {"what": "lesson 02 models of the seed CNN (Adam 1e-3, batch 64)", "data": data.summary(),

@@ -152,6 +152,8 @@ def test_cached_runs_round_trip_with_a_proximal_run(data_1000, tmp_path):
     weights, accuracy = cached_runs(data_1000, specs, num_epochs=1, directory=tmp_path, log=messages.append)
     again, accuracy_again = cached_runs(data_1000, specs, num_epochs=1, directory=tmp_path, log=messages.append)
     assert "No cache" in messages[0] and "Loaded" in messages[1]
-    assert list(weights) == ["none", "prox"] and list(weights["none"]) == ["conv1", "conv2", "conv3", "dense1", "output"]
-    assert accuracy == accuracy_again and all(np.array_equal(weights["prox"][k], again["prox"][k]) for k in weights["prox"])
+    assert list(weights) == ["none", "prox"]
+    assert list(weights["none"]) == ["conv1", "conv2", "conv3", "dense1", "output"]
+    assert accuracy == accuracy_again
+    assert all(np.array_equal(weights["prox"][k], again["prox"][k]) for k in weights["prox"])
     assert np.mean(weights["prox"]["dense1"] == 0) > 0.1 and np.mean(weights["none"]["dense1"] == 0) == 0
