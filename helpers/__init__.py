@@ -16,11 +16,13 @@ Modules, in the order a reader meets them:
 - ``data``       the named data sources (``mnist-5k``, ``mnist``, ``fashion-mnist``)
 - ``models``     the seed text's CNN with a per-layer ``kernel_regularizer``
 - ``weights``    kernels of a trained model and their sparsity
+- ``proximal``   proximal L1 (soft threshold after each optimizer step) for exact zeros; ISTA
+- ``weight_sweep`` a cached λ sweep of the CNN, kept as kernel histograms, sparsity and norms
 - ``training``   one seeded training run that records the data loss apart from the penalty
 - ``cache``      results on disk, written atomically and keyed by their provenance
 - ``checks``     the check-cell pattern: assert within a tolerance, print rounded
 - ``plotting``   the house plot style and one colour / line style per penalty
-- ``widgets``    the λ-slider pattern: a log slider, a figure redrawn in place (``BlitFigure``: fast), latency
+- ``widgets``    the λ-slider pattern: a log slider, a figure redrawn in place (``BlittedFigure``: fast), latency
 """
 
 import importlib
@@ -35,8 +37,10 @@ __all__ = [
     "notebook",
     "penalties",
     "plotting",
+    "proximal",
     "training",
     "validation",
+    "weight_sweep",
     "weights",
     "widgets",
 ]

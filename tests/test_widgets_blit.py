@@ -1,9 +1,9 @@
-"""BlitFigure: the fast slider figure (cached background + redrawn artists)."""
+"""BlittedFigure: the fast slider figure (cached background + redrawn artists)."""
 
 import matplotlib.pyplot as plt
 import pytest
 
-from helpers.widgets import BlitFigure
+from helpers.widgets import BlittedFigure
 
 
 def _figure():
@@ -16,7 +16,7 @@ def _figure():
 
 def test_render_png_redraws_only_what_changed_and_is_deterministic():
     figure, ax, line = _figure()
-    live = BlitFigure(figure, [line, ax.title])
+    live = BlittedFigure(figure, [line, ax.title])
     first = live.render_png()
     assert first.startswith(b"\x89PNG")
     line.set_data([0, 1], [0.5, 0.5])
@@ -29,21 +29,21 @@ def test_render_png_redraws_only_what_changed_and_is_deterministic():
 
 def test_refresh_puts_the_png_in_the_image_widget():
     figure, _, line = _figure()
-    live = BlitFigure(figure, [line])
+    live = BlittedFigure(figure, [line])
     line.set_data([0, 1], [0.2, 0.8])
     live.refresh()
-    assert live.output.format == "png" and bytes(live.output.value) == live.render_png()
+    assert live.widget.format == "png" and bytes(live.widget.value) == live.render_png()
 
 
 def test_empty_animated_is_rejected():
     figure, _, _ = _figure()
-    with pytest.raises(ValueError, match="animated must list at least one artist"):
-        BlitFigure(figure, [])
+    with pytest.raises(ValueError, match="artists must list at least one artist"):
+        BlittedFigure(figure, [])
 
 
 def test_artist_of_another_figure_is_rejected():
     figure, _, _ = _figure()
     _, _, other_line = _figure()
-    with pytest.raises(ValueError, match="animated must hold artists of this figure only"):
-        BlitFigure(figure, [other_line])
+    with pytest.raises(ValueError, match="artists must hold artists of this figure only"):
+        BlittedFigure(figure, [other_line])
     plt.close("all")

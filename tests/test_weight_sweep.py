@@ -1,0 +1,159 @@
+"""The λ sweep of lesson 02: kernel summaries, the slider's pure function, and the committed cache."""
+
+import numpy as np
+import pytest
+
+from helpers.cache import cache_dir, load_arrays
+from helpers.weight_sweep import (
+    HISTOGRAM_EDGES,
+    SWEEP_STRENGTHS,
+    cached_runs,
+    kernel_summary,
+    nearest_run,
+    run_weight_sweep,
+    sweep_view,
+    train_runs,
+)
+
+COMMITTED_SWEEP = cache_dir() / "lesson02_weight_sweep.npz"
+
+
+def test_grid_is_six_half_decades():
+    np.testing.assert_allclose(np.log10(SWEEP_STRENGTHS), [-5, -4.5, -4, -3.5, -3, -2.5])
+
+
+def test_kernel_summary_by_hand():
+    weights = {"a": np.array([[0.0, 5e-4], [-0.2, 0.9]]), "b": np.array([-3e-6, 0.05])}
+    summary = kernel_summary(weights)
+    assert summary["histograms"].shape == (3, 100) and summary["histograms"].sum(axis=1).tolist() == [4, 2, 6]
+    assert summary["histograms"][0, -1] == 1  # 0.9 is beyond 0.5: counted in the last bin
+    # rows a, b, all; columns |w| < 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, then = 0
+    np.testing.assert_allclose(summary["sparsity"][0], [0.5, 0.5, 0.25, 0.25, 0.25, 0.25])
+    np.testing.assert_allclose(summary["sparsity"][1], [0.5, 0.5, 0.5, 0.5, 0.0, 0.0])
+    np.testing.assert_allclose(summary["norms"], [np.sqrt(5e-4**2 + 0.04 + 0.81), np.hypot(3e-6, 0.05),
+                                                  np.sqrt(5e-4**2 + 0.04 + 0.81 + 9e-12 + 0.0025)])
+
+
+@pytest.mark.parametrize(
+    "weights, edges, message",
+    [
+        ({}, HISTOGRAM_EDGES, "weights must be a non-empty dict"),
+        ([np.ones(3)], HISTOGRAM_EDGES, "weights must be a non-empty dict"),
+        ({"a": np.ones(3)}, [0.0], "edges must be a 1-D increasing array"),
+        ({"a": np.ones(3)}, [1.0, 0.0], "edges must be a 1-D increasing array"),
+    ],
+)
+def test_kernel_summary_rejects_bad_input(weights, edges, message):
+    with pytest.raises(ValueError, match=message):
+        kernel_summary(weights, edges)
+
+
+@pytest.fixture
+def tiny_sweep():
+    """A hand-made sweep with the layout run_weight_sweep returns: none, then 3 L1 and 3 L2 runs."""
+    strengths = [1e-4, 1e-3, 1e-2]
+    runs = 7
+    return {
+        "kind": np.array(["none"] + ["l1"] * 3 + ["l2"] * 3),
+        "strength": np.array([0.0] + strengths * 2),
+        "test_accuracy": np.linspace(0.9, 0.8, runs),
+        "histograms": np.arange(runs * 2 * 4).reshape(runs, 2, 4),
+        "sparsity": np.arange(runs * 2 * 6, dtype=float).reshape(runs, 2, 6),
+        "norms": np.arange(runs * 2, dtype=float).reshape(runs, 2),
+        "layers": np.array(["conv1", "all"]),
+    }
+
+
+def test_nearest_run_snaps_on_a_log_scale(tiny_sweep):
+    assert nearest_run(tiny_sweep, "l1", 1e-3) == 2
+    assert nearest_run(tiny_sweep, "l1", 2.9e-4) == 1  # log-nearer to 1e-4 than to 1e-3
+    assert nearest_run(tiny_sweep, "l2", 2e-3) == 5  # log10 2e-3 = -2.7: nearer -3 than -2
+    assert nearest_run(tiny_sweep, "l2", 1.0) == 6 and nearest_run(tiny_sweep, "l2", 1e-9) == 4
+
+
+def test_sweep_view_returns_that_runs_numbers(tiny_sweep):
+    view = sweep_view(tiny_sweep, "l2", 1e-2)
+    assert view["index"] == 6 and view["strength"] == 1e-2
+    assert view["test_accuracy"] == pytest.approx(0.8)
+    np.testing.assert_array_equal(view["histogram"], tiny_sweep["histograms"][6, 1])
+    np.testing.assert_array_equal(view["sparsity"], tiny_sweep["sparsity"][6, 1])
+    assert sweep_view(tiny_sweep, "l1", 1e-4, layer="conv1")["norm"] == tiny_sweep["norms"][1, 0]
+
+
+@pytest.mark.parametrize(
+    "kind, strength, layer, error, message",
+    [
+        ("l3", 1e-3, "all", ValueError, "unknown kind 'l3'"),
+        ("none", 1e-3, "all", ValueError, "unknown kind 'none'"),
+        ("l1", 0.0, "all", ValueError, "strength must be > 0"),
+        ("l1", -1e-3, "all", ValueError, "strength must be >= 0"),
+        ("l1", "big", "all", TypeError, "strength must be a real number"),
+        ("l1", 1e-3, "dense9", ValueError, "unknown layer 'dense9'"),
+    ],
+)
+def test_sweep_view_rejects_bad_input(tiny_sweep, kind, strength, layer, error, message):
+    with pytest.raises(error, match=message):
+        sweep_view(tiny_sweep, kind, strength, layer=layer)
+
+
+@pytest.mark.parametrize(
+    "strengths, kinds, message",
+    [
+        ([], ("l1",), "strengths must be a non-empty list"),
+        ([0.0, 1e-3], ("l1",), "strengths must be a non-empty list of values > 0"),
+        ([1e-3], ("l3",), "unknown kind 'l3'"),
+        ([1e-3], ("none",), "unknown kind 'none'"),
+    ],
+)
+def test_run_weight_sweep_rejects_bad_input_before_training(strengths, kinds, message):
+    with pytest.raises(ValueError, match=message):
+        run_weight_sweep(None, strengths, kinds)
+
+
+def test_train_runs_rejects_bad_specs():
+    with pytest.raises(ValueError, match="specs must be a non-empty dict"):
+        train_runs(None, {})
+    with pytest.raises(ValueError, match="a run with a proximal L1 step takes no L1/L2 regularizer"):
+        train_runs(None, {"x": {"l1_strength": 1e-4, "proximal": {"l1_strength": 1e-4, "rule": "adam"}}})
+
+
+@pytest.fixture(scope="module")
+def data_1000():
+    from helpers.data import load_dataset
+
+    return load_dataset("mnist-5k", n_train=1000)
+
+
+@pytest.mark.skipif(not COMMITTED_SWEEP.is_file(), reason="no committed sweep cache in cache/")
+def test_committed_sweep_cache_matches_a_recomputed_point(data_1000):
+    """Retrain one point of the committed sweep (L1 at 1e-4) and compare it with the stored summaries."""
+    from helpers.notebook import setup_notebook
+
+    setup_notebook(seed=0)  # the notebook's determinism settings
+    stored, record = load_arrays(COMMITTED_SWEEP)
+    assert record["config"]["data"] == data_1000.summary() and record["config"]["num_epochs"] == 12
+    index = nearest_run(stored, "l1", 1e-4)
+    assert stored["strength"][index] == pytest.approx(1e-4)
+    fresh = run_weight_sweep(data_1000, [1e-4], ("l1",), num_epochs=12, seed=0)
+    assert fresh["test_accuracy"][1] == pytest.approx(stored["test_accuracy"][index], abs=0.005)
+    assert fresh["val_accuracy"][1] == pytest.approx(stored["val_accuracy"][index], abs=0.005)
+    np.testing.assert_allclose(fresh["sparsity"][1], stored["sparsity"][index], atol=0.01)
+    np.testing.assert_allclose(fresh["norms"][1], stored["norms"][index], rtol=0.01)
+    # The run without a penalty is recomputed too (run_weight_sweep always starts with it).
+    assert fresh["test_accuracy"][0] == pytest.approx(stored["test_accuracy"][0], abs=0.005)
+
+
+def test_cached_runs_round_trip_with_a_proximal_run(data_1000, tmp_path):
+    from helpers.notebook import setup_notebook
+
+    setup_notebook(seed=0)
+    specs = {"none": {}, "prox": {"proximal": {"l1_strength": 1e-3, "rule": "adam"}}}
+    messages = []
+    weights, accuracy = cached_runs(data_1000, specs, num_epochs=1, directory=tmp_path, log=messages.append)
+    again, accuracy_again = cached_runs(data_1000, specs, num_epochs=1, directory=tmp_path, log=messages.append)
+    assert "No cache" in messages[0] and "Loaded" in messages[1]
+    assert list(weights) == ["none", "prox"]
+    assert list(weights["none"]) == ["conv1", "conv2", "conv3", "dense1", "output"]
+    assert accuracy == accuracy_again
+    assert all(np.array_equal(weights["prox"][k], again["prox"][k]) for k in weights["prox"])
+    assert np.mean(weights["prox"]["dense1"] == 0) > 0.1 and np.mean(weights["none"]["dense1"] == 0) == 0
