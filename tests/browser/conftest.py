@@ -48,7 +48,7 @@ def jupyter_lab(tmp_path_factory):
         yield server.start()
     finally:
         server.stop()
-        leftovers = server.leftover_processes()
+        leftovers = server.leftover_processes() + _processes_mentioning(str(server.workdir))
         assert not leftovers, f"processes left behind by JupyterLab: {leftovers}"
 
 
@@ -61,10 +61,11 @@ def chromium(tmp_path_factory):
         unavailable(f"no Chromium at {CHROMIUM} (Debian/Ubuntu: apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
+    profile = tmp_path_factory.mktemp("chromium-profile")
     playwright = sync_playwright().start()
     try:
         context = playwright.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=CHROMIUM, headless=True,
+            str(profile), executable_path=CHROMIUM, headless=True,
             args=CHROMIUM_ARGS, viewport={"width": 1280, "height": 900}, timeout=60_000)
         try:
             yield context
@@ -72,6 +73,19 @@ def chromium(tmp_path_factory):
             context.close()
     finally:
         playwright.stop()
+    leftovers = _processes_mentioning(str(profile))
+    assert not leftovers, f"Chromium processes left behind: {leftovers}"
+
+
+def _processes_mentioning(text):
+    import psutil
+
+    found = []
+    for process in psutil.process_iter(["pid", "cmdline", "status"]):
+        cmdline = " ".join(process.info["cmdline"] or [])
+        if text in cmdline and process.info["status"] != psutil.STATUS_ZOMBIE:
+            found.append(f"{process.info['pid']} {cmdline[:120]}")
+    return found
 
 
 class BrowserPage:
