@@ -372,21 +372,25 @@ class LabNotebook:
         return self.page.evaluate(_ERRORS_JS, self.panel.element_handle())
 
     def move_slider(self, slider, presses=3, timeout=10.0):
-        """Focus the slider's handle and press ArrowRight (ArrowLeft at the right end); return (old, new) readout."""
-        readout = slider.locator(".widget-readout")
-        before = readout.text_content()
-        handle = slider.locator(".noUi-handle")
+        """Focus the slider's handle, press ArrowRight (ArrowLeft at the right end) -> (old, new) value shown."""
+        handle = slider.locator(".noUi-handle").first  # a range slider has two: move the first
+
+        def shown():  # the readout when there is one, else the handle's aria value (log sliders: the exponent)
+            readout = slider.locator(".widget-readout")
+            return (readout.first.text_content() if readout.count() else None) or handle.get_attribute("aria-valuenow")
+
+        before = shown()
         handle.scroll_into_view_if_needed()
         handle.focus()
         for key in ("ArrowRight", "ArrowLeft"):
             for _ in range(presses):
                 self.page.keyboard.press(key)
             try:
-                wait_for(lambda: readout.text_content() != before, timeout / 2, "the slider readout to change", 0.05)
-                return before, readout.text_content()
+                wait_for(lambda: shown() != before, timeout / 2, "the slider to move", 0.05)
+                return before, shown()
             except TimeoutError:
                 continue  # already at this end of the range: go the other way
-        raise AssertionError(f"the slider did not move with the keyboard (readout stayed {before!r})")
+        raise AssertionError(f"the slider did not move with the keyboard (it stayed at {before!r})")
 
 
 def describe_change(before, after):
@@ -440,7 +444,7 @@ def exercise_sliders(page, server, relative_path, run_timeout, redraw_timeout):
             raise AssertionError(
                 f"{relative_path}: slider {name!r} moved {old} -> {new} but no output (figure or printed "
                 f"text) changed within {redraw_timeout:g} s: its callback does not redraw"
-                + (f"; it wrote to the Log Console instead (a print outside an Output widget?):\n{logged[:1500]}"
+                + (f"; it wrote to the Log Console instead (a print outside an Output widget?):\n{logged[-1500:]}"
                    if logged else "")) from None
         assert kind == "changed", f"{relative_path}: moving slider {name!r} {old} -> {new} gave {kind}:\n" + "\n".join(detail)
         moved.append(f"{name}: {old} -> {new} changed {', '.join(detail)}")

@@ -16,6 +16,7 @@ import pytest
 from browser_harness import FIXTURE_NOTEBOOK, REPO, exercise_sliders, find_slider_notebooks
 
 pytestmark = pytest.mark.browser
+# Fixture order: lab_page first, so a missing Chromium skips (or fails in CI) before JupyterLab starts.
 
 RUN_TIMEOUT = float(os.environ.get("COURSE_BROWSER_RUN_TIMEOUT", 1200))  # Run All of one notebook, s
 REDRAW_TIMEOUT = float(os.environ.get("COURSE_BROWSER_REDRAW_TIMEOUT", 30))  # one slider move -> new output, s
@@ -24,7 +25,7 @@ NOTEBOOKS = [FIXTURE_NOTEBOOK, *find_slider_notebooks(REPO / "notebooks")]
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[path.stem for path in NOTEBOOKS])
-def test_every_slider_redraws_in_jupyterlab(notebook, jupyter_lab, lab_page):
+def test_every_slider_redraws_in_jupyterlab(notebook, lab_page, jupyter_lab):
     moved = exercise_sliders(lab_page.page, jupyter_lab, f"notebooks/{notebook.name}", RUN_TIMEOUT, REDRAW_TIMEOUT)
     print("\n".join(moved))
     assert moved
@@ -43,14 +44,14 @@ def _broken_fixture(server, name, old, new, drop_last_cell):
     return f"notebooks/{name}"
 
 
-def test_the_harness_fails_when_a_callback_does_not_redraw(jupyter_lab, lab_page):
+def test_the_harness_fails_when_a_callback_does_not_redraw(lab_page, jupyter_lab):
     path = _broken_fixture(jupyter_lab, "broken_dead_callback.ipynb",
                            'slider.observe(on_strength, names="value")', "pass  # callback never attached", True)
     with pytest.raises(AssertionError, match="no output .* changed within 5 s"):
         exercise_sliders(lab_page.page, jupyter_lab, path, RUN_TIMEOUT, redraw_timeout=5)
 
 
-def test_the_harness_fails_when_a_callback_raises(jupyter_lab, lab_page):
+def test_the_harness_fails_when_a_callback_raises(lab_page, jupyter_lab):
     path = _broken_fixture(jupyter_lab, "broken_raising_callback.ipynb",
                            "    live.refresh()", '    raise RuntimeError("broken on purpose")', True)
     with pytest.raises(AssertionError, match="broken on purpose"):
