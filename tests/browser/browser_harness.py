@@ -28,7 +28,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 FIXTURE_NOTEBOOK = Path(__file__).with_name("fixture_slider.ipynb")
 
-# A code cell that builds a slider, or an output that shows a widget whose source builds one.
+# A code cell that builds a slider: the course's helper, any ipywidgets *Slider, or interact.
 _SLIDER_SOURCE = re.compile(r"\bstrength_slider\s*\(|Slider\s*\(|\binteract(?:ive)?\s*\(")
 
 
@@ -81,7 +81,8 @@ class JupyterLabServer:
     repository (``PYTHONPATH``).
     """
 
-    def __init__(self, workdir, notebooks, start_timeout=120.0):
+    def __init__(self, workdir, notebooks, start_timeout=120.0, repo=REPO):
+        self.repo = Path(repo)
         self.workdir = Path(workdir)
         self.root = self.workdir / "root"
         self.notebooks = [Path(p) for p in notebooks]
@@ -91,7 +92,7 @@ class JupyterLabServer:
         self.process = None
         self.log_path = self.workdir / "jupyter-server.log"
         self._log_file = None
-        self._known_pids = set()
+        self._children = {}  # pid -> psutil.Process: kernels live in sessions of their own
 
     @property
     def url(self):
@@ -99,10 +100,13 @@ class JupyterLabServer:
 
     def _prepare_root(self):
         self.root.mkdir(parents=True)
-        for entry in REPO.iterdir():
+        for entry in self.repo.iterdir():
             if entry.name not in {"notebooks", ".git", ".venv"}:
                 (self.root / entry.name).symlink_to(entry)
         (self.root / "notebooks").mkdir()
+        for entry in (self.repo / "notebooks").iterdir():  # images or data next to the notebooks
+            if entry.suffix != ".ipynb" and entry.name != ".ipynb_checkpoints":
+                (self.root / "notebooks" / entry.name).symlink_to(entry)
         for notebook in self.notebooks:
             shutil.copy2(notebook, self.root / "notebooks" / notebook.name)
 
@@ -115,7 +119,7 @@ class JupyterLabServer:
             (settings / relative).parent.mkdir(parents=True, exist_ok=True)
             (settings / relative).write_text(json.dumps(values))
         env["JUPYTER_TOKEN"] = self.token  # from the environment, so the token is not in `ps`
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(self.repo), env.get("PYTHONPATH")]))
         env.pop("MPLBACKEND", None)  # let the kernel use its inline backend, as a learner's does
         env.pop("JUPYTER_PORT", None)
         return env
@@ -171,12 +175,13 @@ class JupyterLabServer:
         return self.log_path.read_text(encoding="utf-8", errors="replace") if self.log_path.exists() else ""
 
     def _remember_descendants(self):
-        """Kernels run in their own sessions: note their pids so :meth:`stop` can make sure they are gone."""
+        """Note the server's descendants (kernels run in sessions of their own, out of its process group)."""
         import psutil
 
         if self.process is not None and self.process.poll() is None:
             try:
-                self._known_pids.update(p.pid for p in psutil.Process(self.process.pid).children(recursive=True))
+                for child in psutil.Process(self.process.pid).children(recursive=True):
+                    self._children.setdefault(child.pid, child)
             except psutil.NoSuchProcess:
                 pass
 
@@ -184,12 +189,11 @@ class JupyterLabServer:
         """The server and the processes it started that are still alive (empty after :meth:`stop`)."""
         import psutil
 
-        alive = []
-        for pid in self._known_pids | ({self.process.pid} if self.process else set()):
-            try:
-                process = psutil.Process(pid)
-                if process.status() != psutil.STATUS_ZOMBIE:
-                    alive.append(f"{pid} {' '.join(process.cmdline())[:120]}")
+        alive = [f"{self.process.pid} (the server)"] if self.process and self.process.poll() is None else []
+        for child in self._children.values():
+            try:  # is_running() also compares start times, so a reused pid does not count
+                if child.is_running() and child.status() != psutil.STATUS_ZOMBIE:
+                    alive.append(f"{child.pid} {' '.join(child.cmdline())[:120]}")
             except psutil.NoSuchProcess:
                 pass
         return alive
@@ -205,7 +209,7 @@ class JupyterLabServer:
             try:
                 self.api("POST", "/api/shutdown", timeout=10)  # stops the kernels, then the server
                 self.process.wait(timeout=20)
-            except Exception:
+            except Exception:  # no answer or too slow: the signals below take over
                 pass
         for sig, grace in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
             if self.process.poll() is None:
@@ -214,23 +218,14 @@ class JupyterLabServer:
                     self.process.wait(timeout=grace)
                 except (ProcessLookupError, subprocess.TimeoutExpired):
                     pass
-        for pid in self._known_pids:  # kernels that outlived their server
+        for child in self._children.values():  # kernels that outlived their server
             try:
-                psutil.Process(pid).kill()
+                child.kill()  # psutil refuses if the pid now belongs to another process
             except psutil.NoSuchProcess:
                 pass
-        psutil.wait_procs([p for p in map(_process_or_none, self._known_pids) if p], timeout=5)
+        psutil.wait_procs(list(self._children.values()), timeout=5)
         if self._log_file:
             self._log_file.close()
-
-
-def _process_or_none(pid):
-    import psutil
-
-    try:
-        return psutil.Process(pid)
-    except psutil.NoSuchProcess:
-        return None
 
 
 # ---------------------------------------------------------------- the page side

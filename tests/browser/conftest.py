@@ -55,6 +55,8 @@ def jupyter_lab(tmp_path_factory):
 @pytest.fixture(scope="session")
 def chromium(tmp_path_factory):
     """A headless Debian Chromium (never a downloaded browser) with a throw-away profile."""
+    if os.name != "posix":
+        unavailable("the browser tests need a POSIX system (process groups, Debian's chromium)")
     if importlib.util.find_spec("playwright") is None:
         unavailable("the playwright package is not installed (pip install -r requirements.txt)")
     if not os.access(CHROMIUM, os.X_OK):
