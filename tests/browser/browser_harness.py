@@ -231,7 +231,8 @@ class JupyterLabServer:
 # ---------------------------------------------------------------- the page side
 
 # Text of every output, slider readouts removed: a readout changes whenever the slider
-# moves, so it must not count as "the output changed". Images count by their src.
+# moves, so it must not count as "the output changed". Figures count by their pixels or markup:
+# <img> src (PNG from the inline backend), <canvas> data URL (ipympl), inline <svg>.
 _SNAPSHOT_JS = """
 (panel) => {
   const parts = [];
@@ -240,7 +241,11 @@ _SNAPSHOT_JS = """
     if (!area) return;
     const clone = area.cloneNode(true);
     clone.querySelectorAll('.widget-readout, .widget-slider input, .widget-slider .noUi-target').forEach(e => e.remove());
-    const images = Array.from(area.querySelectorAll('img')).map(img => img.getAttribute('src') || '');
+    const images = [
+      ...Array.from(area.querySelectorAll('img')).map(img => img.getAttribute('src') || ''),
+      ...Array.from(area.querySelectorAll('canvas')).map(canvas => { try { return canvas.toDataURL(); } catch (e) { return ''; } }),
+      ...Array.from(area.querySelectorAll('svg')).filter(svg => !svg.closest('.jp-icon, [data-icon]')).map(svg => svg.outerHTML),
+    ];
     parts.push({cell: index, text: clone.textContent, images: images});
   });
   return parts;
