@@ -4,8 +4,8 @@ nbval runs the kernels without a browser, so it cannot see a widget render or a
 figure change. Here a slider must render, move with the keyboard, and change a
 figure or printed text, with no error anywhere. The lessons are found by
 scanning ``notebooks/`` (see ``find_slider_notebooks``); ``fixture_slider.ipynb``
-keeps the harness honest before any lesson has a slider, and two broken copies of
-it check that the harness fails when a callback is dead or raises.
+keeps the harness honest before any lesson has a slider, and broken copies of it
+check that the harness fails when a callback is dead or raises, or a cell raises.
 """
 
 import json
@@ -55,4 +55,11 @@ def test_the_harness_fails_when_a_callback_raises(lab_page, jupyter_lab):
     path = _broken_fixture(jupyter_lab, "broken_raising_callback.ipynb",
                            "    live.refresh()", '    raise RuntimeError("broken on purpose")', True)
     with pytest.raises(AssertionError, match="broken on purpose"):
+        exercise_sliders(lab_page.page, jupyter_lab, path, RUN_TIMEOUT, REDRAW_TIMEOUT)
+
+
+def test_the_harness_fails_when_a_cell_raises_during_run_all(lab_page, jupyter_lab):
+    path = _broken_fixture(jupyter_lab, "broken_cell.ipynb", "w = np.linspace(-1, 1, 201)",
+                           'raise ValueError("a cell broken on purpose")', False)
+    with pytest.raises(AssertionError, match="(?s)Run All did not finish cleanly.*a cell broken on purpose"):
         exercise_sliders(lab_page.page, jupyter_lab, path, RUN_TIMEOUT, REDRAW_TIMEOUT)
