@@ -321,7 +321,7 @@ class LabNotebook:
         wait_for(self._kernel_ready, timeout, "the kernel to be connected and idle (status bar '... | Idle')", 0.2)
 
     def run_all(self, timeout):
-        """Run -> Run All Cells, then wait until every code cell has its execution count and the kernel is idle."""
+        """Run -> Run All Cells; wait until no cell is queued and the kernel is idle; assert every cell ran cleanly."""
         for attempt in (1, 2):
             self.panel.locator(".jp-Notebook").click(position={"x": 5, "y": 5})  # focus the notebook, not an editor
             self.page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
