@@ -454,11 +454,10 @@ def exercise_sliders(page, server, relative_path, run_timeout, redraw_timeout):
                 f"text) changed within {redraw_timeout:g} s: its callback does not redraw"
                 + (f"; it wrote to the Log Console instead (a print outside an Output widget?):\n{logged[-1500:]}"
                    if logged else "")) from None
-        assert kind == "changed", f"{relative_path}: moving slider {name!r} {old} -> {new} gave {kind}:\n" + "\n".join(detail)
+        notebook.wait_quiet(redraw_timeout)  # let the callback finish: it may redraw, then raise
+        problems = notebook.error_outputs() + notebook.log_console_tracebacks()
+        if kind != "changed" or problems:
+            raise AssertionError(f"{relative_path}: moving slider {name!r} {old} -> {new} gave "
+                                 f"{'an error' if kind == 'changed' else kind}:\n" + "\n".join(problems or detail))
         moved.append(f"{name}: {old} -> {new} changed {', '.join(detail)}")
-    notebook.wait_quiet(redraw_timeout)
-    errors = notebook.error_outputs()
-    assert not errors, f"{relative_path}: error output after moving the sliders:\n" + "\n".join(errors)
-    tracebacks = notebook.log_console_tracebacks()
-    assert not tracebacks, f"{relative_path}: traceback in the Log Console:\n" + "\n".join(tracebacks)
     return moved
