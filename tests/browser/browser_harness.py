@@ -362,6 +362,12 @@ class LabNotebook:
 
         wait_for(quiet, timeout, "the outputs to settle (kernel idle, no redraw pending)", 0.1)
 
+    def cell_index(self, element):
+        """Index among the notebook's cells of the cell that holds ``element`` (as in :meth:`snapshot`)."""
+        return element.evaluate(
+            "(el, panel) => Array.from(panel.querySelectorAll('.jp-Cell')).indexOf(el.closest('.jp-Cell'))",
+            self.panel.element_handle())
+
     def prompts(self):
         return self.page.evaluate(_PROMPTS_JS, self.panel.element_handle())
 
@@ -433,6 +439,10 @@ def exercise_sliders(page, server, relative_path, run_timeout, redraw_timeout):
         name = (slider.locator(".widget-label").first.text_content() or "").strip() or f"slider {index}"
         notebook.wait_quiet(redraw_timeout)
         before, log_before = notebook.snapshot(), notebook.log_console_text()
+        # If the slider's own cell shows a figure, that figure must change (a stale figure next to
+        # a fresh printed value is the bug nbval cannot see); otherwise any output may.
+        cell = notebook.cell_index(slider)
+        needed = f"cell {cell}: image" if any(p["cell"] == cell and p["images"] for p in before) else None
         old, new = notebook.move_slider(slider, timeout=redraw_timeout)
 
         def reaction():  # the first of: a kernel traceback, an error output, a changed output
@@ -443,15 +453,17 @@ def exercise_sliders(page, server, relative_path, run_timeout, redraw_timeout):
             if errors:
                 return "an error output", errors
             changes = describe_change(before, notebook.snapshot())
-            return ("changed", changes) if changes else None
+            return ("changed", changes) if changes and (needed is None or needed in changes) else None
 
         try:
             kind, detail = wait_for(reaction, redraw_timeout, "an output to change")
         except TimeoutError:
             logged = notebook.log_console_text()[len(log_before):].strip()
+            what = f"the figure in its cell ({cell})" if needed else "no output (figure or printed text)"
             raise AssertionError(
-                f"{relative_path}: slider {name!r} moved {old} -> {new} but no output (figure or printed "
-                f"text) changed within {redraw_timeout:g} s: its callback does not redraw"
+                f"{relative_path}: slider {name!r} moved {old} -> {new} but {what} did not change within "
+                f"{redraw_timeout:g} s (changed: {', '.join(describe_change(before, notebook.snapshot())) or 'nothing'}): "
+                f"its callback does not redraw"
                 + (f"; it wrote to the Log Console instead (a print outside an Output widget?):\n{logged[-1500:]}"
                    if logged else "")) from None
         notebook.wait_quiet(redraw_timeout)  # let the callback finish: it may redraw, then raise

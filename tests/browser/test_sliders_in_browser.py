@@ -47,7 +47,14 @@ def _broken_fixture(server, name, old, new, drop_last_cell):
 def test_the_harness_fails_when_a_callback_does_not_redraw(lab_page, jupyter_lab):
     path = _broken_fixture(jupyter_lab, "broken_dead_callback.ipynb",
                            'slider.observe(on_strength, names="value")', "pass  # callback never attached", True)
-    with pytest.raises(AssertionError, match="no output .* changed within 5 s"):
+    with pytest.raises(AssertionError, match="figure in its cell .* did not change within 5 s .*changed: nothing"):
+        exercise_sliders(lab_page.page, jupyter_lab, path, RUN_TIMEOUT, redraw_timeout=5)
+
+
+def test_the_harness_fails_when_the_figure_goes_stale_while_the_text_updates(lab_page, jupyter_lab):
+    # The artists change in the kernel, so a check cell (and nbval) still passes; the learner sees an old PNG.
+    path = _broken_fixture(jupyter_lab, "broken_stale_figure.ipynb", "    live.refresh()\n", "", True)
+    with pytest.raises(AssertionError, match=r"figure in its cell .* did not change within 5 s \(changed: cell \d+: text\)"):
         exercise_sliders(lab_page.page, jupyter_lab, path, RUN_TIMEOUT, redraw_timeout=5)
 
 
