@@ -16,8 +16,8 @@ optimizer applied to that weight:
   the metric Adam uses for that weight.
 
 Both rules solve the same problem at a fixed point (0 ∈ ∇data_loss + λ·∂|w|),
-which :func:`proximal_gradient_lasso` and the tests check against scikit-learn's
-``Lasso`` on a convex problem.
+which the tests check against scikit-learn's ``Lasso`` on a convex problem
+(with :func:`helpers.linear.lasso_ista`, the same proximal step in NumPy).
 
 Importing this module imports Keras (``ProximalL1`` subclasses its ``Callback``):
 in a notebook, call :func:`helpers.notebook.setup_notebook` first.
@@ -32,8 +32,6 @@ __all__ = [
     "PROXIMAL_RULES",
     "ProximalL1",
     "soft_threshold_tensor",
-    "lasso_alpha",
-    "proximal_gradient_lasso",
 ]
 
 PROXIMAL_RULES = ("learning_rate", "adam")
@@ -44,44 +42,6 @@ def soft_threshold_tensor(weight, threshold):
     import tensorflow as tf
 
     return tf.sign(weight) * tf.maximum(tf.abs(weight) - threshold, 0.0)
-
-
-def lasso_alpha(l1_strength):
-    """scikit-learn ``Lasso``'s ``alpha`` for ``mean((Xw − y)²) + l1_strength·||w||₁`` -> ``l1_strength / 2``.
-
-    ``Lasso`` minimizes ``1/(2n)·||y − Xw||² + alpha·||w||₁``, which is half of our
-    objective when ``alpha = l1_strength / 2``; half an objective has the same minimizer.
-    """
-    return check_strength("l1_strength", l1_strength) / 2.0
-
-
-def proximal_gradient_lasso(x, y, l1_strength, *, learning_rate=None, num_steps=2000):
-    """ISTA on ``mean((x @ w − y)²) + l1_strength·||w||₁`` from w = 0 -> w, shape (p,).
-
-    ``x`` is (n, p), ``y`` is (n,). Default step: ``1 / L`` with ``L = 2·σ_max(x)²/n``,
-    the Lipschitz constant of the data term's gradient (ISTA converges for any step <= 1/L).
-    """
-    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    if x.ndim != 2 or x.shape[0] == 0 or x.shape[1] == 0:
-        raise ValueError(f"x must be a non-empty 2-D array (n, p), got shape {x.shape}")
-    if y.shape != (x.shape[0],):
-        raise ValueError(f"y must have shape ({x.shape[0]},) to match x, got {y.shape}")
-    if not (np.isfinite(x).all() and np.isfinite(y).all()):
-        raise ValueError("x and y must hold finite values")
-    l1_strength = check_strength("l1_strength", l1_strength)
-    num_steps = check_positive_int("num_steps", num_steps)
-    n = x.shape[0]
-    lipschitz = 2.0 * np.linalg.norm(x, ord=2) ** 2 / n
-    if learning_rate is None:
-        learning_rate = 1.0 / lipschitz
-    learning_rate = check_strength("learning_rate", learning_rate)
-    if learning_rate == 0:
-        raise ValueError("learning_rate must be > 0")
-    weight = np.zeros(x.shape[1])
-    for _ in range(num_steps):
-        gradient = 2.0 / n * x.T @ (x @ weight - y)
-        weight = soft_threshold(weight - learning_rate * gradient, learning_rate * l1_strength)
-    return weight
 
 
 def _keras_callback_base():

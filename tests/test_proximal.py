@@ -4,7 +4,9 @@ import numpy as np
 import pytest
 
 from helpers.penalties import soft_threshold
-from helpers.proximal import ProximalL1, lasso_alpha, proximal_gradient_lasso, soft_threshold_tensor
+from helpers.conventions import from_keras
+from helpers.linear import lasso_ista
+from helpers.proximal import ProximalL1, soft_threshold_tensor
 
 
 @pytest.fixture(scope="module")
@@ -18,7 +20,7 @@ def lasso_problem():
     w_true[:5] = [2.0, -1.5, 1.0, 0.5, -0.3]
     y = x @ w_true + 0.5 * rng.standard_normal(200)
     l1_strength = 0.2
-    reference = Lasso(alpha=lasso_alpha(l1_strength), fit_intercept=False, tol=1e-12, max_iter=100_000)
+    reference = Lasso(alpha=from_keras(l1_strength, "sklearn_lasso", "l1"), fit_intercept=False, tol=1e-12, max_iter=100_000)
     return x, y, l1_strength, reference.fit(x, y).coef_
 
 
@@ -47,37 +49,9 @@ def test_per_weight_thresholds_broadcast():
 
 def test_ista_reaches_sklearn_lasso(lasso_problem):
     x, y, l1_strength, reference = lasso_problem
-    w = proximal_gradient_lasso(x, y, l1_strength, num_steps=2000)
+    w = lasso_ista(x, y, l1_strength, fit_intercept=False)[0]
     np.testing.assert_allclose(w, reference, atol=1e-8)
     assert ((w == 0) == (reference == 0)).all() and (reference == 0).sum() == 15
-
-
-def test_lasso_alpha_is_half_the_keras_strength():
-    assert lasso_alpha(0.2) == 0.1
-
-
-@pytest.mark.parametrize(
-    "kwargs, error, message",
-    [
-        ({"x": np.ones(5)}, ValueError, "x must be a non-empty 2-D array"),
-        ({"y": np.ones(4)}, ValueError, r"y must have shape \(5,\)"),
-        ({"x": np.full((5, 2), np.nan)}, ValueError, "finite"),
-        ({"l1_strength": -1.0}, ValueError, "l1_strength must be >= 0"),
-        ({"num_steps": 0}, ValueError, "num_steps must be an integer >= 1"),
-        ({"learning_rate": 0.0}, ValueError, "learning_rate must be > 0"),
-        ({"learning_rate": "fast"}, TypeError, "learning_rate must be a real number"),
-    ],
-)
-def test_proximal_gradient_lasso_rejects_bad_input(kwargs, error, message):
-    arguments = {"x": np.ones((5, 2)), "y": np.ones(5), "l1_strength": 0.1} | kwargs
-    x, y, l1 = arguments.pop("x"), arguments.pop("y"), arguments.pop("l1_strength")
-    with pytest.raises(error, match=message):
-        proximal_gradient_lasso(x, y, l1, **arguments)
-
-
-def test_lasso_alpha_rejects_bad_input():
-    with pytest.raises(ValueError, match="l1_strength must be a finite number"):
-        lasso_alpha(float("nan"))
 
 
 @pytest.mark.parametrize(
