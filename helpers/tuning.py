@@ -35,6 +35,7 @@ from helpers.weights import kernels
 __all__ = [
     "CNNClassifier",
     "one_standard_error_index",
+    "nearest_on_grid",
     "VariableL2",
     "ScheduledPenalty",
     "scheduled_l2",
@@ -103,6 +104,17 @@ def one_standard_error_index(strengths, fold_scores):
     standard_error = fold_scores[best].std(ddof=1) / math.sqrt(fold_scores.shape[1])
     eligible = np.flatnonzero(means >= means[best] - standard_error)
     return int(eligible[np.argmax(strengths[eligible])])
+
+
+def nearest_on_grid(grid, strength):
+    """Index of the value of ``grid`` (strengths > 0) closest to ``strength`` (> 0) on a log scale."""
+    grid = np.asarray(grid, dtype=float)
+    if grid.ndim != 1 or grid.size == 0 or not (np.isfinite(grid).all() and (grid > 0).all()):
+        raise ValueError(f"grid must be a non-empty 1-D sequence of finite strengths > 0, got {grid!r}")
+    strength = check_strength("strength", strength)
+    if strength == 0:
+        raise ValueError("strength must be > 0 to be placed on a log-scale grid")
+    return int(np.argmin(np.abs(np.log(grid) - math.log(strength))))
 
 
 class VariableL2:

@@ -16,6 +16,7 @@ from helpers.tuning import (
     build_variant_cnn,
     compare_to_baseline,
     linear_warmup,
+    nearest_on_grid,
     one_standard_error_index,
     scheduled_l2,
     train_variant,
@@ -57,6 +58,26 @@ def test_one_standard_error_falls_back_to_best_when_nothing_else_is_close():
 def test_one_standard_error_rejects_bad_input(strengths, scores, message):
     with pytest.raises(ValueError, match=message):
         one_standard_error_index(strengths, scores)
+
+
+# --- the slider's grid lookup --------------------------------------------------------------
+
+
+def test_nearest_on_grid_is_log_scale():
+    grid = [1e-4, 1e-3, 1e-2]
+    assert nearest_on_grid(grid, 3e-4) == 0  # log-midpoint is 3.16e-4
+    assert nearest_on_grid(grid, 3.3e-4) == 1
+    assert nearest_on_grid(grid, 1.0) == 2
+
+
+@pytest.mark.parametrize(
+    "grid, strength, message",
+    [([], 1e-3, "grid must be"), ([0.0, 1e-3], 1e-3, "grid must be"), ([1e-3], 0.0, "strength must be > 0"),
+     ([1e-3], -1.0, "strength must be >= 0"), ([1e-3], "big", "strength must be a real number")],
+)
+def test_nearest_on_grid_rejects_bad_input(grid, strength, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        nearest_on_grid(grid, strength)
 
 
 # --- comparing seed means ------------------------------------------------------------------
