@@ -23,6 +23,7 @@ Modules, in the order a reader meets them:
 - ``checks``     the check-cell pattern: assert within a tolerance, print rounded
 - ``plotting``   the house plot style and one colour / line style per penalty
 - ``widgets``    the λ-slider pattern: a log slider, a figure redrawn in place (``BlittedFigure``: fast), latency
+- ``tuning``     choosing λ (scikit-learn CV), scheduled λ, dropout / augmentation / weight-decay variants
 """
 
 import importlib
@@ -39,6 +40,7 @@ __all__ = [
     "plotting",
     "proximal",
     "training",
+    "tuning",
     "validation",
     "weight_sweep",
     "weights",

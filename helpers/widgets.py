@@ -10,7 +10,7 @@ the callback computed: observers run synchronously in the kernel.
 import statistics
 import time
 
-__all__ = ["strength_slider", "LiveFigure", "BlittedFigure", "measure_latency"]
+__all__ = ["strength_slider", "BlittedFigure", "measure_latency"]
 
 
 def strength_slider(description="λ", value=1e-3, min_exponent=-6, max_exponent=0, step=0.25):
@@ -32,31 +32,6 @@ def strength_slider(description="λ", value=1e-3, min_exponent=-6, max_exponent=
         continuous_update=True,
         style={"description_width": "initial"},
     )
-
-
-class LiveFigure:
-    """A matplotlib figure shown in an Output widget and re-rendered after its artists change.
-
-    The artists are updated in place (``set_data``, ``set_height`` ...) by the
-    lesson's draw function; :meth:`refresh` only re-renders the PNG.
-    """
-
-    def __init__(self, figure):
-        import ipywidgets
-        import matplotlib.pyplot as plt
-
-        self.figure = figure
-        self.output = ipywidgets.Output()
-        plt.close(figure)  # keep the inline backend from showing it a second time
-        self.refresh()
-
-    def refresh(self):
-        """Re-render the figure into the Output widget."""
-        from IPython.display import clear_output, display
-
-        with self.output:
-            clear_output(wait=True)
-            display(self.figure)
 
 
 class BlittedFigure:

@@ -1,0 +1,305 @@
+"""Choosing λ, changing it while training, and the regularizers it is compared with (lesson 04).
+
+- :class:`CNNClassifier` wraps :func:`helpers.training.train_cnn` as a scikit-learn
+  estimator, so ``GridSearchCV`` / ``StratifiedKFold`` / ``ParameterGrid`` do the folds.
+- :func:`one_standard_error_index` is the one-standard-error rule on fold scores.
+- :class:`ScheduledPenalty` + :class:`StrengthSchedule`: an L2 penalty whose strength
+  lives in a Keras variable that a callback changes between epochs (no rebuild, no recompile).
+- :func:`build_variant_cnn` / :func:`train_variant`: the seed's CNN (built by
+  :func:`helpers.models.build_cnn`, unchanged) plus dropout, augmentation, early stopping
+  or decoupled weight decay; with none of them it trains exactly like ``train_cnn``.
+- :func:`compare_to_baseline`: is a difference of seed means larger than their spread?
+
+This module imports Keras (and so TensorFlow): call ``setup_notebook()`` first.
+"""
+
+import math
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+
+from helpers.data import Dataset
+from helpers.penalties import PENALTY_KINDS, Penalty
+from helpers.training import TrainingRun, evaluate, train_cnn
+from helpers.validation import (
+    check_choice,
+    check_images,
+    check_labels,
+    check_positive_int,
+    check_strength,
+)
+from helpers.weights import kernels
+
+__all__ = [
+    "CNNClassifier",
+    "one_standard_error_index",
+    "nearest_on_grid",
+    "VariableL2",
+    "ScheduledPenalty",
+    "scheduled_l2",
+    "linear_warmup",
+    "StrengthSchedule",
+    "build_variant_cnn",
+    "train_variant",
+    "compare_to_baseline",
+    "seed_table",
+]
+
+
+class CNNClassifier(ClassifierMixin, BaseEstimator):
+    """The seed's CNN as a scikit-learn classifier: ``fit`` calls ``train_cnn``; X is (n, 28, 28, 1)."""
+
+    def __init__(self, kind="none", strength=0.0, num_epochs=20, batch_size=64, seed=0, learning_rate=1e-3):
+        # scikit-learn convention: store the arguments unchanged, check them in fit().
+        self.kind = kind
+        self.strength = strength
+        self.num_epochs = num_epochs
+        self.batch_size = batch_size
+        self.seed = seed
+        self.learning_rate = learning_rate
+
+    def fit(self, X, y):
+        """Train on images X (n, 28, 28, 1) float32 and labels y (n,); no validation data."""
+        check_images("X", X)
+        check_labels("y", y, count=len(X))
+        penalty = Penalty.of(self.kind, self.strength)
+        empty_x, empty_y = X[:0], y[:0]
+        fold = Dataset("fold", "a cross-validation fold", X, y, empty_x, empty_y, empty_x, empty_y)
+        run = train_cnn(fold, penalty, num_epochs=self.num_epochs, batch_size=self.batch_size,
+                        seed=self.seed, learning_rate=self.learning_rate)
+        self.model_, self.history_ = run.model, run.history
+        self.classes_ = np.arange(10)
+        return self
+
+    def predict(self, X):
+        """Predicted digit for each image in X -> (n,) int64."""
+        return np.argmax(self.model_.predict(X, batch_size=256, verbose=0), axis=1)
+
+    def score(self, X, y, sample_weight=None):
+        """Accuracy on (X, y), as Keras computes it."""
+        return evaluate(self.model_, X, y)["accuracy"]
+
+
+def one_standard_error_index(strengths, fold_scores):
+    """Index of the largest strength whose mean score is within one standard error of the best mean.
+
+    ``strengths`` (k,) and ``fold_scores`` (k, n_folds), higher score = better. The
+    standard error of a mean is std(ddof=1) / sqrt(n_folds), taken at the best strength.
+    """
+    strengths = np.asarray(strengths, dtype=float)
+    fold_scores = np.asarray(fold_scores, dtype=float)
+    if strengths.ndim != 1 or strengths.size == 0:
+        raise ValueError(f"strengths must be a non-empty 1-D sequence, got shape {strengths.shape}")
+    if fold_scores.ndim != 2 or fold_scores.shape[0] != strengths.size or fold_scores.shape[1] < 2:
+        raise ValueError(
+            f"fold_scores must have shape (len(strengths), n_folds >= 2) = ({strengths.size}, ...), "
+            f"got {fold_scores.shape}"
+        )
+    if not (np.isfinite(strengths).all() and np.isfinite(fold_scores).all()):
+        raise ValueError("strengths and fold_scores must be finite")
+    means = fold_scores.mean(axis=1)
+    best = int(np.argmax(means))
+    standard_error = fold_scores[best].std(ddof=1) / math.sqrt(fold_scores.shape[1])
+    eligible = np.flatnonzero(means >= means[best] - standard_error)
+    return int(eligible[np.argmax(strengths[eligible])])
+
+
+def nearest_on_grid(grid, strength):
+    """Index of the value of ``grid`` (strengths > 0) closest to ``strength`` (> 0) on a log scale."""
+    grid = np.asarray(grid, dtype=float)
+    if grid.ndim != 1 or grid.size == 0 or not (np.isfinite(grid).all() and (grid > 0).all()):
+        raise ValueError(f"grid must be a non-empty 1-D sequence of finite strengths > 0, got {grid!r}")
+    strength = check_strength("strength", strength)
+    if strength == 0:
+        raise ValueError("strength must be > 0 to be placed on a log-scale grid")
+    return int(np.argmin(np.abs(np.log(grid) - math.log(strength))))
+
+
+class VariableL2:
+    """Keras regularizer ``strength * sum(w**2)`` that reads ``strength`` (a Keras variable) at every step."""
+
+    def __init__(self, strength):
+        if not isinstance(strength, keras.Variable):
+            raise TypeError(f"strength must be a keras.Variable, got {type(strength).__name__}")
+        self.strength = strength
+
+    def __call__(self, weight):
+        # A variable, not a Python float: the compiled train step reads its current value.
+        return keras.ops.cast(self.strength, weight.dtype) * keras.ops.sum(keras.ops.square(weight))
+
+
+@dataclass(frozen=True, eq=False)
+class ScheduledPenalty(Penalty):
+    """An L2 penalty whose current strength is the Keras variable ``strength``; ``l2_strength`` is its target."""
+
+    strength: object = None
+
+    def keras_regularizer(self):
+        """A :class:`VariableL2` sharing this penalty's strength variable (one object per layer)."""
+        return VariableL2(self.strength)
+
+    @property
+    def label(self):
+        """e.g. 'L2(0.001), scheduled'."""
+        return f"L2({self.l2_strength:g}), scheduled"
+
+
+def scheduled_l2(l2_strength, initial_strength=0.0):
+    """A :class:`ScheduledPenalty` with target ``l2_strength`` and a fresh variable set to ``initial_strength``."""
+    l2_strength = check_strength("l2_strength", l2_strength)
+    if l2_strength == 0:
+        raise ValueError("l2_strength must be > 0 for a scheduled L2 penalty")
+    initial_strength = check_strength("initial_strength", initial_strength)
+    variable = keras.Variable(initial_strength, dtype="float32", trainable=False, name="l2_strength")
+    return ScheduledPenalty(l2_strength=l2_strength, strength=variable)
+
+
+def linear_warmup(target_strength, warmup_epochs):
+    """Schedule epoch -> strength: 0 at epoch 0, rising linearly to ``target_strength`` at ``warmup_epochs``."""
+    target_strength = check_strength("target_strength", target_strength)
+    warmup_epochs = check_positive_int("warmup_epochs", warmup_epochs)
+
+    def schedule(epoch):
+        return target_strength * min(1.0, epoch / warmup_epochs)
+
+    return schedule
+
+
+class StrengthSchedule(keras.callbacks.Callback):
+    """Sets a penalty's strength variable to ``schedule(epoch)`` at the start of every epoch; keeps the values."""
+
+    def __init__(self, penalty, schedule):
+        super().__init__()
+        if not isinstance(penalty, ScheduledPenalty):
+            raise TypeError(f"penalty must be a ScheduledPenalty, got {type(penalty).__name__}")
+        if not callable(schedule):
+            raise TypeError(f"schedule must be a function epoch -> strength, got {type(schedule).__name__}")
+        self.penalty, self.schedule, self.strengths = penalty, schedule, []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        value = check_strength(f"schedule({epoch})", self.schedule(epoch))
+        self.penalty.strength.assign(value)
+        self.strengths.append(value)
+
+
+def build_variant_cnn(penalty=None, *, dropout_rate=0.0, augment=False, weight_decay=None, learning_rate=1e-3):
+    """The seed's CNN from ``build_cnn`` (same layers, same initial weights), optionally with
+    augmentation in front, dropout after ``dense1``, and Adam's decoupled weight decay (biases excluded).
+    """
+    from helpers.models import build_cnn
+
+    dropout_rate = float(dropout_rate)
+    if not 0.0 <= dropout_rate < 1.0:
+        raise ValueError(f"dropout_rate must be in [0, 1), got {dropout_rate}")
+    if weight_decay is not None:
+        weight_decay = check_strength("weight_decay", weight_decay)
+    base = build_cnn(penalty, learning_rate=learning_rate, compile_model=False)
+    inputs = keras.Input(shape=(28, 28, 1))
+    x = inputs
+    if augment:  # active in fit() only; evaluate() and predict() see the images unchanged
+        x = keras.layers.RandomTranslation(0.1, 0.1, fill_mode="constant", name="shift")(x)
+        x = keras.layers.RandomRotation(0.03, fill_mode="constant", name="rotate")(x)  # ±11°
+    for layer in base.layers:
+        x = layer(x)
+        if layer.name == "dense1" and dropout_rate > 0:
+            x = keras.layers.Dropout(dropout_rate, name="dropout")(x)
+    model = keras.Model(inputs, x, name=base.name + "_variant")
+    optimizer = keras.optimizers.Adam(learning_rate, weight_decay=weight_decay or None)
+    if weight_decay:
+        optimizer.exclude_from_weight_decay(var_names=["bias"])  # Keras decays biases unless told not to
+    model.compile(
+        optimizer=optimizer,
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy", keras.metrics.SparseCategoricalCrossentropy(name="data_loss")],
+    )
+    return model
+
+
+def train_variant(data, *, kind="none", strength=0.0, warmup_epochs=0, dropout_rate=0.0, augment=False,
+                  weight_decay=None, early_stopping_patience=None, num_epochs=20, batch_size=64, seed=0,
+                  learning_rate=1e-3):
+    """``train_cnn`` plus the other regularizers; every argument is JSON-able, so a dict of them names a run.
+
+    ``warmup_epochs > 0`` (L2 only) raises the L2 strength linearly from 0 over that many epochs.
+    ``early_stopping_patience`` stops on the validation data loss and restores the best weights.
+    Returns a :class:`helpers.training.TrainingRun` (with ``history["epochs_run"]``).
+    """
+    from helpers.notebook import reseed
+
+    check_choice("penalty kind", kind, PENALTY_KINDS)
+    warmup_epochs = check_positive_int("warmup_epochs", warmup_epochs, minimum=0)
+    num_epochs = check_positive_int("num_epochs", num_epochs)
+    batch_size = check_positive_int("batch_size", batch_size)
+    seed = check_positive_int("seed", seed, minimum=0)
+    callbacks = []
+    if warmup_epochs:
+        if kind != "l2":
+            raise ValueError(f"warmup_epochs needs kind 'l2', got kind {kind!r}")
+        penalty = scheduled_l2(strength)
+        callbacks.append(StrengthSchedule(penalty, linear_warmup(strength, warmup_epochs)))
+    else:
+        penalty = Penalty.of(kind, strength)
+    if early_stopping_patience is not None:
+        patience = check_positive_int("early_stopping_patience", early_stopping_patience)
+        if not len(data.y_val):
+            raise ValueError("early_stopping_patience needs validation images (data.y_val is empty)")
+        callbacks.append(keras.callbacks.EarlyStopping(
+            monitor="val_data_loss", mode="min", patience=patience, restore_best_weights=True))
+    reseed(seed)  # same seed -> same initial weights and batch order as train_cnn
+    model = build_variant_cnn(penalty, dropout_rate=dropout_rate, augment=augment,
+                              weight_decay=weight_decay, learning_rate=learning_rate)
+    validation = (data.x_val, data.y_val) if len(data.y_val) else None
+    fitted = model.fit(data.x_train, data.y_train, epochs=num_epochs, batch_size=batch_size,
+                       validation_data=validation, callbacks=callbacks, verbose=0)
+    history = {name: np.asarray(values, dtype=float) for name, values in fitted.history.items()}
+    history["epochs_run"] = np.asarray(len(fitted.history["loss"]))
+    config = {"data": data.summary(), "kind": kind, "strength": float(strength), "warmup_epochs": warmup_epochs,
+              "dropout_rate": float(dropout_rate), "augment": bool(augment), "weight_decay": weight_decay,
+              "early_stopping_patience": early_stopping_patience, "num_epochs": num_epochs,
+              "batch_size": batch_size, "seed": seed, "learning_rate": learning_rate}
+    return TrainingRun(model=model, history=history, penalty=penalty, config=config)
+
+
+def compare_to_baseline(baseline_scores, scores):
+    """Difference of means and the spread it must beat -> {"difference", "spread", "exceeds"}.
+
+    ``spread`` is two standard errors of the difference of two means,
+    ``2 * sqrt(s_a**2 / n_a + s_b**2 / n_b)`` with sample standard deviations (ddof=1).
+    """
+    a, b = np.asarray(baseline_scores, dtype=float), np.asarray(scores, dtype=float)
+    for name, values in (("baseline_scores", a), ("scores", b)):
+        if values.ndim != 1 or values.size < 2 or not np.isfinite(values).all():
+            raise ValueError(f"{name} must be a 1-D sequence of at least 2 finite scores, got {values!r}")
+    difference = float(b.mean() - a.mean())
+    spread = float(2 * math.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size))
+    return {"difference": difference, "spread": spread, "exceeds": abs(difference) > spread}
+
+
+def seed_table(data, runs, seeds, *, num_epochs=20, batch_size=64):
+    """Train every named run (``{name: train_variant kwargs}``) on every seed -> dict of arrays.
+
+    Per (run, seed): test accuracy and data loss, accuracy on the (clean) training images,
+    Σw² over the kernels, epochs run; per epoch: the validation data loss (NaN after an early stop).
+    """
+    seeds = [check_positive_int("seed", s, minimum=0) for s in seeds]
+    if not runs or not seeds:
+        raise ValueError("runs and seeds must both be non-empty")
+    shape = (len(runs), len(seeds))
+    table = {key: np.full(shape, np.nan) for key in
+             ("test_accuracy", "test_data_loss", "train_accuracy", "kernel_sq_norm", "epochs_run")}
+    table["val_data_loss"] = np.full(shape + (num_epochs,), np.nan)
+    for i, spec in enumerate(runs.values()):
+        for j, seed in enumerate(seeds):
+            run = train_variant(data, num_epochs=num_epochs, batch_size=batch_size, seed=seed, **spec)
+            test = evaluate(run.model, data.x_test, data.y_test)
+            table["test_accuracy"][i, j], table["test_data_loss"][i, j] = test["accuracy"], test["data_loss"]
+            table["train_accuracy"][i, j] = evaluate(run.model, data.x_train, data.y_train)["accuracy"]
+            table["kernel_sq_norm"][i, j] = sum(float(np.square(w).sum()) for w in kernels(run.model).values())
+            table["epochs_run"][i, j] = int(run.history["epochs_run"])
+            if "val_data_loss" in run.history:
+                curve = run.history["val_data_loss"]
+                table["val_data_loss"][i, j, : len(curve)] = curve
+    table["names"] = np.array(list(runs), dtype=str)
+    return table

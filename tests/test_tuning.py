@@ -1,0 +1,247 @@
+"""Lesson 04's helpers: the scikit-learn wrapper, the one-SE rule, scheduled λ, the variant CNN, the cache."""
+
+import dataclasses
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from helpers.cache import cache_dir, load_arrays
+from helpers.penalties import Penalty
+from helpers.tuning import (
+    CNNClassifier,
+    StrengthSchedule,
+    VariableL2,
+    build_variant_cnn,
+    compare_to_baseline,
+    linear_warmup,
+    nearest_on_grid,
+    one_standard_error_index,
+    scheduled_l2,
+    train_variant,
+)
+from helpers.weights import kernels
+
+
+@pytest.fixture(scope="module")
+def tiny(mnist_5k):
+    """120 training and 60 validation images: enough to run two epochs in a second."""
+    from helpers.data import load_dataset
+
+    return load_dataset("mnist-5k", n_train=120, n_val=60)
+
+
+# --- one-standard-error rule --------------------------------------------------------------
+
+
+def test_one_standard_error_picks_largest_strength_within_one_se_of_best():
+    strengths = [1e-4, 1e-3, 1e-2, 1e-1]
+    scores = [[0.80, 0.82, 0.84], [0.85, 0.83, 0.87], [0.82, 0.84, 0.86], [0.60, 0.62, 0.64]]
+    # best mean 0.85 at 1e-3, SE = 0.02 / sqrt(3) = 0.0115; 1e-2 has mean 0.84 >= 0.8385
+    assert one_standard_error_index(strengths, scores) == 2
+
+
+def test_one_standard_error_falls_back_to_best_when_nothing_else_is_close():
+    assert one_standard_error_index([1.0, 2.0], [[0.9, 0.9], [0.5, 0.5]]) == 0
+
+
+@pytest.mark.parametrize(
+    "strengths, scores, message",
+    [
+        ([], np.zeros((0, 3)), "strengths must be a non-empty"),
+        ([1.0, 2.0], [[0.5, 0.5, 0.5]], "fold_scores must have shape"),
+        ([1.0], [[0.5]], "fold_scores must have shape"),
+        ([1.0, np.nan], [[0.5, 0.5], [0.5, 0.5]], "must be finite"),
+    ],
+)
+def test_one_standard_error_rejects_bad_input(strengths, scores, message):
+    with pytest.raises(ValueError, match=message):
+        one_standard_error_index(strengths, scores)
+
+
+# --- the slider's grid lookup --------------------------------------------------------------
+
+
+def test_nearest_on_grid_is_log_scale():
+    grid = [1e-4, 1e-3, 1e-2]
+    assert nearest_on_grid(grid, 3e-4) == 0  # log-midpoint is 3.16e-4
+    assert nearest_on_grid(grid, 3.3e-4) == 1
+    assert nearest_on_grid(grid, 1.0) == 2
+
+
+@pytest.mark.parametrize(
+    "grid, strength, message",
+    [([], 1e-3, "grid must be"), ([0.0, 1e-3], 1e-3, "grid must be"), ([1e-3], 0.0, "strength must be > 0"),
+     ([1e-3], -1.0, "strength must be >= 0"), ([1e-3], "big", "strength must be a real number")],
+)
+def test_nearest_on_grid_rejects_bad_input(grid, strength, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        nearest_on_grid(grid, strength)
+
+
+# --- comparing seed means ------------------------------------------------------------------
+
+
+def test_compare_to_baseline_by_hand():
+    result = compare_to_baseline([0.90, 0.91, 0.92], [0.95, 0.96, 0.97])
+    assert result["difference"] == pytest.approx(0.05)
+    assert result["spread"] == pytest.approx(2 * np.sqrt(2 * 0.0001 / 3))
+    assert result["exceeds"]
+    assert not compare_to_baseline([0.90, 0.92, 0.94], [0.91, 0.93, 0.95])["exceeds"]
+
+
+@pytest.mark.parametrize("bad", [[0.9], [[0.9, 0.8]], [0.9, np.inf]])
+def test_compare_to_baseline_rejects_bad_scores(bad):
+    with pytest.raises(ValueError, match="scores must be a 1-D sequence"):
+        compare_to_baseline([0.9, 0.8], bad)
+
+
+# --- scheduled λ ---------------------------------------------------------------------------
+
+
+def test_linear_warmup_values_and_bad_arguments():
+    schedule = linear_warmup(1e-3, 4)
+    assert [schedule(e) for e in range(6)] == pytest.approx([0, 2.5e-4, 5e-4, 7.5e-4, 1e-3, 1e-3])
+    with pytest.raises(ValueError, match="target_strength"):
+        linear_warmup(-1.0, 4)
+    with pytest.raises(ValueError, match="warmup_epochs"):
+        linear_warmup(1e-3, 0)
+
+
+def test_variable_l2_reads_the_variable_each_time():
+    penalty = scheduled_l2(1e-3, initial_strength=0.5)
+    regularizer = penalty.keras_regularizer()
+    weight = np.full((2, 3), 2.0, dtype=np.float32)
+    assert float(regularizer(weight)) == pytest.approx(0.5 * 24)
+    penalty.strength.assign(0.25)
+    assert float(regularizer(weight)) == pytest.approx(0.25 * 24)
+    assert penalty.kind == "l2" and penalty.label == "L2(0.001), scheduled"
+
+
+def test_scheduled_penalty_and_schedule_reject_bad_input():
+    with pytest.raises(ValueError, match="l2_strength must be > 0"):
+        scheduled_l2(0.0)
+    with pytest.raises(ValueError, match="initial_strength"):
+        scheduled_l2(1e-3, initial_strength=-1.0)
+    with pytest.raises(TypeError, match="strength must be a keras.Variable"):
+        VariableL2(0.1)
+    with pytest.raises(TypeError, match="penalty must be a ScheduledPenalty"):
+        StrengthSchedule(Penalty.of("l2", 1e-3), linear_warmup(1e-3, 2))
+    with pytest.raises(TypeError, match="schedule must be a function"):
+        StrengthSchedule(scheduled_l2(1e-3), 0.5)
+    callback = StrengthSchedule(scheduled_l2(1e-3), lambda epoch: -1.0)
+    with pytest.raises(ValueError, match=r"schedule\(0\)"):
+        callback.on_epoch_begin(0)
+
+
+def test_schedule_changes_the_penalty_inside_the_compiled_training_step(tiny):
+    run = train_variant(tiny, kind="l2", strength=1e-2, warmup_epochs=2, num_epochs=3, seed=0)
+    gap = run.history["loss"] - run.history["data_loss"]
+    assert gap[0] == pytest.approx(0.0, abs=1e-5)  # strength 0 in epoch 0
+    assert 0 < gap[1] < gap[2]  # half strength, then full strength
+
+
+# --- scikit-learn wrapper ------------------------------------------------------------------
+
+
+def test_cnn_classifier_fits_predicts_and_scores(tiny):
+    from sklearn.base import clone
+
+    estimator = CNNClassifier(kind="l2", strength=1e-3, num_epochs=1, seed=0)
+    assert clone(estimator).get_params()["strength"] == 1e-3
+    estimator.fit(tiny.x_train, tiny.y_train)
+    predictions = estimator.predict(tiny.x_val)
+    assert predictions.shape == (60,)
+    assert estimator.score(tiny.x_val, tiny.y_val) == pytest.approx(np.mean(predictions == tiny.y_val), abs=1e-6)
+
+
+def test_cnn_classifier_rejects_bad_input(tiny):
+    with pytest.raises(ValueError, match="X must have shape"):
+        CNNClassifier(num_epochs=1).fit(tiny.x_train[:, :, :, 0], tiny.y_train)
+    with pytest.raises(ValueError, match="y has 119 labels for 120 images"):
+        CNNClassifier(num_epochs=1).fit(tiny.x_train, tiny.y_train[:-1])
+    with pytest.raises(ValueError, match="penalty kind"):
+        CNNClassifier(kind="l3", num_epochs=1).fit(tiny.x_train, tiny.y_train)
+
+
+# --- the variant CNN -----------------------------------------------------------------------
+
+
+def test_variant_without_extras_trains_exactly_like_train_cnn(tiny):
+    from helpers.training import train_cnn
+
+    reference = train_cnn(tiny, Penalty.of("l2", 1e-3), num_epochs=2, seed=1)
+    variant = train_variant(tiny, kind="l2", strength=1e-3, num_epochs=2, seed=1)
+    for name, values in reference.history.items():
+        np.testing.assert_array_equal(variant.history[name], values, err_msg=name)
+
+
+def test_variant_keeps_the_penalty_and_adds_the_requested_layers():
+    model = build_variant_cnn(Penalty.of("l2", 1e-3), dropout_rate=0.5, augment=True, weight_decay=1e-2)
+    names = [layer.name for layer in model.layers]
+    assert names[1:3] == ["shift", "rotate"] and names[names.index("dense1") + 1] == "dropout"
+    assert model.count_params() == 93_322  # the extra layers have no weights
+    assert float(sum(model.losses)) == pytest.approx(Penalty.of("l2", 1e-3).value(list(kernels(model).values())),
+                                                     rel=1e-5)
+    assert model.optimizer.weight_decay == 1e-2
+    decayed = {v.path for v in model.trainable_variables if model.optimizer._use_weight_decay(v)}
+    assert decayed and all("kernel" in path for path in decayed)  # biases excluded
+
+
+def test_variant_rejects_bad_arguments(tiny):
+    with pytest.raises(ValueError, match="dropout_rate"):
+        build_variant_cnn(dropout_rate=1.0)
+    with pytest.raises(ValueError, match="weight_decay"):
+        build_variant_cnn(weight_decay=-0.1)
+    with pytest.raises(ValueError, match="warmup_epochs needs kind 'l2'"):
+        train_variant(tiny, kind="l1", strength=1e-4, warmup_epochs=2)
+    no_validation = dataclasses.replace(tiny, x_val=tiny.x_val[:0], y_val=tiny.y_val[:0])
+    with pytest.raises(ValueError, match="early_stopping_patience needs validation"):
+        train_variant(no_validation, early_stopping_patience=2)
+    with pytest.raises(ValueError, match="early_stopping_patience"):
+        train_variant(tiny, early_stopping_patience=0)
+
+
+# --- the committed cache files recompute -----------------------------------------------------
+
+
+def _committed(name):
+    path = Path(cache_dir()) / f"{name}.npz"
+    if not path.is_file():
+        pytest.skip(f"{path.name} is not in the checkout (the notebook computes it on first run)")
+    return load_arrays(path)
+
+
+def test_cached_cross_validation_point_recomputes():
+    from sklearn.model_selection import StratifiedKFold
+
+    from helpers.data import load_dataset
+
+    arrays, record = _committed("lesson04_cv_grid")
+    config = record["config"]
+    data = load_dataset("mnist-5k", n_train=config["n_train"])
+    train_index, val_index = next(iter(StratifiedKFold(**config["folds"]).split(data.x_train, data.y_train)))
+    point = int(np.flatnonzero((arrays["kind"] == "l2") & np.isclose(arrays["strength"], 1e-3))[0])
+    estimator = CNNClassifier(kind="l2", strength=1e-3, num_epochs=config["num_epochs"],
+                              batch_size=config["batch_size"], seed=config["seed"])
+    estimator.fit(data.x_train[train_index], data.y_train[train_index])
+    score = estimator.score(data.x_train[val_index], data.y_train[val_index])
+    # Same seed and op determinism: equal up to a couple of images out of ~167 across thread settings.
+    assert score == pytest.approx(arrays["val_scores"][point, 0], abs=0.02)
+
+
+def test_cached_seed_table_point_recomputes():
+    from helpers.data import load_dataset
+    from helpers.training import evaluate
+
+    arrays, record = _committed("lesson04_combinations")
+    config = record["config"]
+    data = load_dataset("mnist-5k", n_train=config["n_train"])
+    name = "L2"
+    spec = json.loads(json.dumps(config["runs"][name]))
+    run = train_variant(data, num_epochs=config["num_epochs"], batch_size=config["batch_size"],
+                        seed=config["seeds"][0], **spec)
+    row = list(arrays["names"]).index(name)
+    accuracy = evaluate(run.model, data.x_test, data.y_test)["accuracy"]
+    assert accuracy == pytest.approx(arrays["test_accuracy"][row, 0], abs=0.01)
