@@ -58,6 +58,9 @@ def save_arrays(path, arrays, provenance_record):
     payload[_PROVENANCE_KEY] = np.array(json.dumps(provenance_record, sort_keys=True))
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
     try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes 0600; a cache is an ordinary file
         with os.fdopen(handle, "wb") as stream:
             np.savez(stream, **payload)
             stream.flush()

@@ -16,6 +16,7 @@ from helpers.weight_sweep import (
 )
 
 COMMITTED_SWEEP = cache_dir() / "lesson02_weight_sweep.npz"
+COMMITTED_MODELS = cache_dir() / "lesson02_models.npz"
 
 
 def test_grid_is_six_half_decades():
@@ -157,3 +158,25 @@ def test_cached_runs_round_trip_with_a_proximal_run(data_1000, tmp_path):
     assert accuracy == accuracy_again
     assert all(np.array_equal(weights["prox"][k], again["prox"][k]) for k in weights["prox"])
     assert np.mean(weights["prox"]["dense1"] == 0) > 0.1 and np.mean(weights["none"]["dense1"] == 0) == 0
+
+
+@pytest.mark.skipif(not COMMITTED_MODELS.is_file(), reason="no committed models cache in cache/")
+def test_committed_models_cache_matches_a_retrained_proximal_model(data_1000):
+    """Retrain the proximal (Adam rule) model of the committed cache: the notebook cross-checks the
+    others against the sweep, so this is the one only this test verifies."""
+    from helpers.notebook import setup_notebook
+
+    setup_notebook(seed=0)
+    stored, record = load_arrays(COMMITTED_MODELS)
+    config = record["config"]
+    assert config["data"] == data_1000.summary()
+    spec = {"prox_adam": config["specs"]["prox_adam"]}
+    fresh = train_runs(data_1000, spec, num_epochs=config["num_epochs"], seed=config["seed"])
+    index = stored["names"].tolist().index("prox_adam")
+    assert fresh["test_accuracy"][0] == pytest.approx(stored["test_accuracy"][index], abs=0.005)
+    layers = [key.split("__", 1)[1] for key in fresh if key.startswith("prox_adam__")]
+    assert layers == ["conv1", "conv2", "conv3", "dense1", "output"]
+    for layer in layers:
+        kernel, stored_kernel = fresh[f"prox_adam__{layer}"], stored[f"prox_adam__{layer}"]
+        assert np.mean(kernel == 0) == pytest.approx(np.mean(stored_kernel == 0), abs=0.01), layer
+        assert np.linalg.norm(kernel) == pytest.approx(np.linalg.norm(stored_kernel), rel=0.01), layer
