@@ -48,7 +48,11 @@ __all__ = [
     "load_results",
     "cached_results",
     "main",
+    "REFERENCE_DIR",
 ]
+
+# Committed results of long runs (the full-size spec), with their provenance inside.
+REFERENCE_DIR = Path(__file__).resolve().parents[1] / "results_reference"
 
 # The overfitting regime (the default): 1,000 training images and 20 epochs are few enough
 # images and enough passes that the unregularized CNN fits its training set perfectly
@@ -161,8 +165,8 @@ def _hardware():
     return {"cpu": cpu, "logical_cpus": os.cpu_count(), "os": platform.platform(), "machine": platform.machine()}
 
 
-def _progress_callback(label, epochs, log):
-    """A Keras callback that logs one line per epoch (training and validation data loss, accuracy)."""
+def _progress_callback(label, epochs, log, every=1):
+    """A Keras callback that logs a line every ``every`` epochs and after the last (data loss, accuracy)."""
     import keras
 
     class EpochLog(keras.callbacks.Callback):
@@ -170,6 +174,8 @@ def _progress_callback(label, epochs, log):
             self.start = time.perf_counter()
 
         def on_epoch_end(self, epoch, logs=None):
+            if (epoch + 1) % every and epoch + 1 != epochs:
+                return
             logs = logs or {}
             shown = f"data loss {logs.get('data_loss', math.nan):.4f}  acc {logs.get('accuracy', math.nan):.4f}"
             if "val_data_loss" in logs:
@@ -183,14 +189,14 @@ def _stderr(message):
     print(message, file=sys.stderr, flush=True)
 
 
-def run_experiment(config, data=None, log=_stderr):
+def run_experiment(config, data=None, log=_stderr, log_every=1):
     """Train once per (penalty, seed) in ``config`` and return JSON-able results -> dict.
 
     ``data`` (a helpers.data.Dataset) is loaded from the configuration when None.
     Each run records its per-epoch history (``data_loss``, ``accuracy`` and their
     ``val_`` versions; Keras' ``loss``/``val_loss`` include the penalty) and, after
     training, accuracy and data loss on the whole training, validation and test sets.
-    ``log`` gets one progress line per epoch (None: silent).
+    ``log`` gets a progress line every ``log_every`` epochs and after the last (None: silent).
     """
     from helpers.cache import library_versions
     from helpers.data import load_dataset
@@ -210,7 +216,7 @@ def run_experiment(config, data=None, log=_stderr):
     runs = []
     for number, (penalty, seed) in enumerate(jobs, start=1):
         label = f"[run {number}/{len(jobs)} {penalty.label} seed {seed}]"
-        callbacks = [_progress_callback(label, config["epochs"], log)] if log else None
+        callbacks = [_progress_callback(label, config["epochs"], log, log_every)] if log else None
         run_clock = time.perf_counter()
         run = train_cnn(data, penalty, num_epochs=config["epochs"], batch_size=config["batch_size"], seed=seed,
                         learning_rate=config["learning_rate"], callbacks=callbacks)
@@ -322,14 +328,14 @@ def load_results(path):
     return results
 
 
-def cached_results(name, config, data=None, log=print, directory=None, progress=None):
+def cached_results(name, config, data=None, log=print, directory=None, progress=None, log_every=1):
     """:func:`run_experiment` through :func:`helpers.cache.cached`: recomputed only when the config changes."""
     from helpers.cache import cached
 
     config = make_config(config)
 
     def compute():
-        return {"results_json": np.array(json.dumps(run_experiment(config, data=data, log=progress)))}
+        return {"results_json": np.array(json.dumps(run_experiment(config, data=data, log=progress, log_every=log_every)))}
 
     arrays = cached(name, config, compute, directory=directory, log=log)
     return json.loads(str(arrays["results_json"]))

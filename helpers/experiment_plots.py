@@ -6,10 +6,19 @@ The same functions draw the command line's PNG files and the lesson's figures.
 from pathlib import Path
 
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from helpers.plotting import penalty_style
 
-__all__ = ["plot_learning_curves", "plot_test_accuracy", "plot_sweep", "sweep_figure", "draw_sweep_point", "save_figures"]
+__all__ = [
+    "plot_learning_curves",
+    "plot_test_accuracy",
+    "plot_sweep",
+    "sweep_figure",
+    "draw_sweep_point",
+    "BlittedFigure",
+    "save_figures",
+]
 
 
 def _mean_histories(results):
@@ -40,6 +49,7 @@ def plot_learning_curves(results):
                 ax.plot(epochs, history[prefix + metric], **{**penalty_style(kind), "label": label})
             ax.set_title(f"{name} {title}")
             ax.set_xlabel("epoch")
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             if metric == "data_loss":
                 ax.set_yscale("log")
         axes[0][column].sharey(axes[0][0])
@@ -95,22 +105,25 @@ def plot_sweep(sweeps, chosen=None):
     return fig
 
 
-def sweep_figure(reference=None):
+def sweep_figure(reference=None, num_epochs=20):
     """An empty two-panel figure for a λ slider -> (Figure, artists); fill it with :func:`draw_sweep_point`.
 
-    ``reference`` (a :func:`helpers.experiment.sweep_point`-like dict of the unpenalized run)
-    is drawn once in grey, for comparison.
+    ``reference`` (a run record, e.g. the unpenalized run) has its validation curves drawn
+    once in grey, for comparison.
     """
     fig, axes = _subplots(1, 2, (8.0, 3.2))
     loss_ax, accuracy_ax = axes[0]
     artists = {"figure": fig}
     for ax, metric in ((loss_ax, "data_loss"), (accuracy_ax, "accuracy")):
         if reference is not None:
-            ax.plot(reference["epochs"], reference["history"]["val_" + metric], color="#999999", linewidth=1,
-                    label="no penalty: validation")
+            values = reference["history"]["val_" + metric]
+            ax.plot(np.arange(1, len(values) + 1), values, color="#999999", linewidth=1,
+                    label=f"{reference['label']}: validation")
         artists[metric] = ax.plot([], [], color="#1b9e77", label="training")[0]
         artists["val_" + metric] = ax.plot([], [], color="#d95f02", linestyle="--", label="validation")[0]
         ax.set_xlabel("epoch")
+        ax.set_xlim(0.5, num_epochs + 0.5)  # fixed, so a slider can redraw only the lines
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     loss_ax.set_yscale("log")
     loss_ax.set_ylim(0.001, 3)
     accuracy_ax.set_ylim(0, 1.02)
@@ -126,14 +139,51 @@ def draw_sweep_point(artists, point):
     """Put one sweep point's curves and metrics into ``artists`` (from :func:`sweep_figure`) in place."""
     for metric in ("data_loss", "accuracy", "val_data_loss", "val_accuracy"):
         artists[metric].set_data(point["epochs"], point["history"][metric])
-    for ax in {artists["data_loss"].axes, artists["accuracy"].axes}:
-        ax.set_xlim(0.5, len(point["epochs"]) + 0.5)
     val = point["val"]["accuracy"] if point.get("val") else float("nan")
     artists["text"].set_text(
         f"{point['label']}: train acc {point['train']['accuracy']:.3f}, val acc {val:.3f}, "
         f"gap {100 * (point['train']['accuracy'] - val):.1f} pt"
     )
     return artists
+
+
+class BlittedFigure:
+    """A figure whose few changing artists are redrawn over a cached background, shown as a PNG Image widget.
+
+    Re-rendering a whole figure (axes, ticks, labels) for every slider step takes
+    ~100 ms; drawing four lines and a title over a saved background and encoding
+    the PNG takes a few ms. Axis limits must stay fixed while it is in use.
+    """
+
+    def __init__(self, figure, artists):
+        import ipywidgets
+        import matplotlib.pyplot as plt
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        self.figure, self.artists = figure, list(artists)
+        plt.close(figure)  # the widget shows it; keep the inline backend from showing it again
+        self.canvas = FigureCanvasAgg(figure)  # our own off-screen canvas (closing may detach pyplot's)
+        for artist in self.artists:
+            artist.set_animated(True)  # left out of full draws: they go over the background
+        self.canvas.draw()
+        self.background = self.canvas.copy_from_bbox(figure.bbox)
+        self.widget = ipywidgets.Image(format="png")
+        self.refresh()
+
+    def refresh(self):
+        """Redraw the changing artists over the background and update the Image widget -> PNG bytes."""
+        import io
+
+        from PIL import Image
+
+        canvas = self.canvas
+        canvas.restore_region(self.background)
+        for artist in self.artists:
+            self.figure.draw_artist(artist)
+        buffer = io.BytesIO()
+        Image.fromarray(np.asarray(canvas.buffer_rgba())).save(buffer, format="png", compress_level=1)
+        self.widget.value = buffer.getvalue()
+        return self.widget.value
 
 
 def save_figures(results, folder):

@@ -276,3 +276,20 @@ def test_results_file_holds_configuration_data_versions_and_runs(tiny_run):
     l2_history = results["runs"][1]["history"]
     assert l2_history["loss"][0] > l2_history["data_loss"][0]
     json.dumps(results)  # stays JSON-able
+
+
+def test_blitted_figure_redraws_only_its_artists_into_a_png_widget():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from helpers.experiment_plots import BlittedFigure, draw_sweep_point, sweep_figure
+
+    sweep = {"runs": [fake_run("l2", s, 0, 0.9, 0.9) for s in (1e-4, 1e-3)]}
+    fig, artists = sweep_figure(num_epochs=3)
+    draw_sweep_point(artists, sweep_point(sweep, 1e-4))
+    live = BlittedFigure(fig, [artists["val_accuracy"], artists["text"]])
+    first = live.widget.value
+    draw_sweep_point(artists, sweep_point(sweep, 1e-3))
+    second = live.refresh()
+    assert first[:8] == second[:8] == b"\x89PNG\r\n\x1a\n" and first != second  # the title changed
+    assert artists["val_accuracy"].get_animated()
