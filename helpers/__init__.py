@@ -19,6 +19,8 @@ Modules, in the order a reader meets them:
 - ``checks``     the check-cell pattern: assert within a tolerance, print rounded
 - ``plotting``   the house plot style and one colour / line style per penalty
 - ``widgets``    the λ-slider pattern: a log slider, a figure redrawn in place, latency
+- ``experiment`` the course's main job (``python -m helpers.experiment``): lesson 03's experiment
+- ``experiment_plots`` its figures: learning curves, test accuracy over seeds, λ sweep, slider
 """
 
 import importlib
@@ -27,6 +29,8 @@ __all__ = [
     "cache",
     "checks",
     "data",
+    "experiment",
+    "experiment_plots",
     "models",
     "notebook",
     "penalties",

@@ -47,12 +47,12 @@ def test_help_documents_every_option(capsys):
 
 def test_no_options_give_the_overfitting_regime():
     config = config_from_args(build_parser().parse_args([]))
-    assert config["dataset"] == "mnist-5k" and config["n_train"] == 1000 and config["epochs"] == 20
+    assert config["dataset"] == "mnist-5k" and config["n_train"] == 500 and config["epochs"] == 40
     assert [p for p in config["penalties"]] == [
         {"l1_strength": 0.0, "l2_strength": 0.0},
-        {"l1_strength": 1e-4, "l2_strength": 0.0},
-        {"l1_strength": 0.0, "l2_strength": 1e-3},
-        {"l1_strength": 1e-4, "l2_strength": 1e-3},
+        {"l1_strength": 1e-3, "l2_strength": 0.0},
+        {"l1_strength": 0.0, "l2_strength": 1e-2},
+        {"l1_strength": 1e-3, "l2_strength": 1e-2},
     ]
 
 
@@ -60,7 +60,7 @@ def test_full_is_the_seed_spec_and_explicit_options_override_it():
     config = config_from_args(build_parser().parse_args(["--full"]))
     assert (config["dataset"], config["n_train"], config["n_val"], config["epochs"], config["batch_size"]) == (
         "mnist", None, 0, 5, 64)
-    assert config["l2_strength"] == 1e-3
+    assert (config["l1_strength"], config["l2_strength"]) == (1e-4, 1e-3)
     config = config_from_args(build_parser().parse_args(["--full", "--dataset", "fashion-mnist", "--seeds", "0,1"]))
     assert (config["dataset"], config["epochs"], config["seeds"]) == ("fashion-mnist", 5, [0, 1])
     assert FULL_SPEC_CONFIG["epochs"] == 5 and OVERFIT_CONFIG["dataset"] == "mnist-5k"
@@ -267,9 +267,9 @@ def test_results_file_holds_configuration_data_versions_and_runs(tiny_run):
     assert {"python", "numpy", "keras"} <= set(results["versions"])
     assert results["hardware"]["logical_cpus"] >= 1 and results["started_utc"]
     assert results["command"].startswith("python -m helpers.experiment --n-train 50")
-    assert [run["label"] for run in results["runs"]] == ["none", "L2(0.001)"]
+    assert [run["label"] for run in results["runs"]] == ["none", "L2(0.01)"]
     for run in results["runs"]:
-        assert len(run["history"]["val_data_loss"]) == 1
+        assert len(run["history"]["val_data_loss"]) == 1 and run["train_seconds"] > 0
         assert 0.0 <= run["test"]["accuracy"] <= 1.0 and run["test"]["data_loss"] > 0
     assert results["table"] == format_table(results)
     # Keras' loss includes the penalty; our data loss leaves it out.
@@ -293,3 +293,10 @@ def test_blitted_figure_redraws_only_its_artists_into_a_png_widget():
     second = live.refresh()
     assert first[:8] == second[:8] == b"\x89PNG\r\n\x1a\n" and first != second  # the title changed
     assert artists["val_accuracy"].get_animated()
+
+
+def test_a_checked_config_passes_make_config_unchanged():
+    sweep = sweep_config(OVERFIT_CONFIG, "l2", [1e-5, 1e-2])
+    assert make_config(sweep) == sweep
+    assert make_config(sweep, l2_strength=0.5)["penalties"] == [{"l1_strength": 0.0, "l2_strength": 0.5}]
+    assert make_config(sweep, kinds=["l1_l2"])["penalties"] == [{"l1_strength": 1e-3, "l2_strength": 1e-2}]
