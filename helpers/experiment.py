@@ -430,6 +430,7 @@ def build_parser():
     add("--seeds", type=_seeds, help="seeds, comma-separated, e.g. 0,1,2: one run per penalty and seed (default 0)")
     add("--learning-rate", type=_strength, help="Adam learning rate (default 0.001)")
     add("--threads", type=_positive_int, default=2, help="CPU threads for TensorFlow (default 2)")
+    add("--data-path", help="a local copy of Keras' mnist.npz for --dataset mnist / --full (no download needed)")
     add("--out", help="output folder (default results/experiment-<UTC time>-<config hash>)")
     add("--quiet", action="store_true", help="no per-epoch progress lines")
     return parser
@@ -458,6 +459,8 @@ def main(argv=None):
     try:
         config = config_from_args(args)
         stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+        if args.data_path and config["dataset"] != "mnist":
+            raise ValueError(f"--data-path is only for --dataset mnist, not {config['dataset']!r}")
         out = check_writable_dir("--out", args.out or Path("results") / f"experiment-{stamp}-{config_hash(config)}")
     except (ValueError, TypeError) as error:
         print(f"{parser.prog}: error: {error}", file=sys.stderr)
@@ -472,7 +475,7 @@ def main(argv=None):
 
     try:
         data = load_dataset(config["dataset"], n_train=config["n_train"], n_val=config["n_val"],
-                            n_test=config["n_test"], split_seed=config["split_seed"])
+                            n_test=config["n_test"], split_seed=config["split_seed"], path=args.data_path)
     except (DataUnavailableError, CorruptDataError) as error:
         hint = " With --full, '--dataset fashion-mnist' is the offline full-size run." if args.full else ""
         print(f"{parser.prog}: error: {error}{hint}", file=sys.stderr)

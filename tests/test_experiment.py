@@ -41,7 +41,7 @@ def test_help_documents_every_option(capsys):
     code, out, _ = run_main(["--help"], capsys)
     assert code == 0
     for option in ("--dataset", "--epochs", "--batch-size", "--l1", "--l2", "--seeds", "--out", "--full",
-                   "--n-train", "--n-val", "--kinds", "--learning-rate", "--threads", "--quiet"):
+                   "--n-train", "--n-val", "--kinds", "--learning-rate", "--threads", "--quiet", "--data-path"):
         assert option in out, option
 
 
@@ -146,6 +146,15 @@ def test_missing_data_source_is_reported(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
     monkeypatch.setattr("helpers.data.KERAS_DATA_ORIGIN", (tmp_path / "nowhere").as_uri() + "/")
     assert_clean_error(*run_main(["--full", "--out", str(tmp_path / "out")], capsys), 1, "'mnist'", "Offline", "--dataset fashion-mnist")
+
+
+def test_data_path_for_another_dataset_is_rejected(tmp_path, capsys):
+    assert_clean_error(*run_main(["--data-path", "x.npz", "--out", str(tmp_path)], capsys), 2, "--data-path", "mnist")
+
+
+def test_missing_local_mnist_file_is_reported(tmp_path, capsys):
+    args = ["--full", "--data-path", str(tmp_path / "mnist.npz"), "--out", str(tmp_path / "out")]
+    assert_clean_error(*run_main(args, capsys), 1, "mnist.npz", "does not exist")
 
 
 def test_bad_option_from_a_shell_exits_without_traceback():
