@@ -50,10 +50,13 @@ def plot_learning_curves(results):
             ax.set_title(f"{name} {title}")
             ax.set_xlabel("epoch")
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-            if metric == "data_loss":
-                ax.set_yscale("log")
-        axes[0][column].sharey(axes[0][0])
         axes[1][column].sharey(axes[1][0])
+    axes[0][0].set_yscale("log")  # the training data loss falls by orders of magnitude
+    if has_val:
+        # The validation data loss moves by tens of percent: zoom in on its lowest values, linear scale.
+        lowest = min(h["val_data_loss"].min() for _, h in curves.values())
+        axes[0][1].set_ylim(0.8 * lowest, 2.0 * lowest)
+        axes[0][1].set_title("validation data loss (zoomed; penalty left out)")
     axes[0][0].legend()
     fig.suptitle(results["data"]["summary"], fontsize=8)
     fig.tight_layout()
