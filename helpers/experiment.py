@@ -420,18 +420,18 @@ def build_parser():
         "split, 10,000 test images, 5 epochs, batch 64, L2 0.001, L1 1e-4; dataset 'mnist' (needs one "
         "download) unless --dataset says otherwise, e.g. --dataset fashion-mnist (offline on Debian)")
     add("--dataset", choices=DATASETS, help="data source (default mnist-5k; mnist with --full)")
-    add("--n-train", type=_positive_int, help="training images, a stratified subset (default 500; all with --full)")
-    add("--n-val", type=_non_negative_int, help="validation images held out of the training pool (default: the source's, 1000 for mnist-5k; 0 with --full)")
-    add("--epochs", type=_positive_int, help="epochs per run (default 40; 5 with --full)")
-    add("--batch-size", type=_positive_int, help="batch size (default 64)")
-    add("--l1", type=_strength, help="L1 strength λ1 for kinds l1 and l1_l2 (default 1e-3; 1e-4 with --full)")
-    add("--l2", type=_strength, help="L2 strength λ2 for kinds l2 and l1_l2 (default 1e-2; the seed text's 1e-3 with --full)")
-    add("--kinds", type=_kinds, help="penalty kinds to run, comma-separated (default none,l1,l2,l1_l2)")
-    add("--seeds", type=_seeds, help="seeds, comma-separated, e.g. 0,1,2: one run per penalty and seed (default 0)")
-    add("--learning-rate", type=_strength, help="Adam learning rate (default 0.001)")
-    add("--threads", type=_positive_int, default=2, help="CPU threads for TensorFlow (default 2)")
-    add("--data-path", help="a local copy of Keras' mnist.npz for --dataset mnist / --full (no download needed)")
-    add("--out", help="output folder (default results/experiment-<UTC time>-<config hash>)")
+    add("--n-train", type=_positive_int, metavar="N", help="training images, a stratified subset (default 500; all with --full)")
+    add("--n-val", type=_non_negative_int, metavar="N", help="validation images held out of the training pool (default: the source's, 1000 for mnist-5k; 0 with --full)")
+    add("--epochs", type=_positive_int, metavar="N", help="epochs per run (default 40; 5 with --full)")
+    add("--batch-size", type=_positive_int, metavar="N", help="batch size (default 64)")
+    add("--l1", type=_strength, metavar="λ1", help="L1 strength λ1 for kinds l1 and l1_l2 (default 1e-3; 1e-4 with --full)")
+    add("--l2", type=_strength, metavar="λ2", help="L2 strength λ2 for kinds l2 and l1_l2 (default 1e-2; the seed text's 1e-3 with --full)")
+    add("--kinds", type=_kinds, metavar="LIST", help="penalty kinds to run, comma-separated (default none,l1,l2,l1_l2)")
+    add("--seeds", type=_seeds, metavar="LIST", help="seeds, comma-separated, e.g. 0,1,2: one run per penalty and seed (default 0)")
+    add("--learning-rate", type=_strength, metavar="RATE", help="Adam learning rate (default 0.001)")
+    add("--threads", type=_positive_int, metavar="N", default=2, help="CPU threads for TensorFlow (default 2)")
+    add("--data-path", metavar="FILE", help="a local copy of Keras' mnist.npz for --dataset mnist / --full (no download needed)")
+    add("--out", metavar="DIR", help="output folder (default results/experiment-<UTC time>-<config hash>)")
     add("--quiet", action="store_true", help="no per-epoch progress lines")
     return parser
 
@@ -487,7 +487,11 @@ def main(argv=None):
     _stderr(f"data: {data.summary()}")
     _stderr(f"runs: {len(config['penalties'])} penalties x {len(config['seeds'])} seed(s), "
             f"{config['epochs']} epochs each; output: {out}")
-    results = run_experiment(config, data=data, log=None if args.quiet else _stderr)
+    try:
+        results = run_experiment(config, data=data, log=None if args.quiet else _stderr)
+    except KeyboardInterrupt:
+        print(f"{parser.prog}: interrupted; nothing written to {out}", file=sys.stderr)
+        return 130
     results["command"] = " ".join(["python -m helpers.experiment", *argv])
     results["threads"] = args.threads
     table = format_table(results)
