@@ -23,6 +23,8 @@ Modules, in the order a reader meets them:
 - ``checks``     the check-cell pattern: assert within a tolerance, print rounded
 - ``plotting``   the house plot style and one colour / line style per penalty
 - ``widgets``    the λ-slider pattern: a log slider, a figure redrawn in place (``BlittedFigure``: fast), latency
+- ``experiment`` the course's main job (``python -m helpers.experiment``): lesson 03's experiment
+- ``experiment_plots`` its figures: learning curves, test accuracy over seeds, λ sweep, slider
 - ``tuning``     choosing λ (scikit-learn CV), scheduled λ, dropout / augmentation / weight-decay variants
 """
 
@@ -33,6 +35,8 @@ __all__ = [
     "checks",
     "conventions",
     "data",
+    "experiment",
+    "experiment_plots",
     "linear",
     "models",
     "notebook",

