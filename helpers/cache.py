@@ -33,8 +33,11 @@ def cache_dir():
 
 
 def library_versions():
-    """Versions that can change numerical results: Python, NumPy, TensorFlow, Keras, scikit-learn."""
+    """What can change numerical results: Python, NumPy, TensorFlow, Keras, scikit-learn versions,
+    and the numeric settings (Keras' dtype policy, oneDNN; see helpers.fastpath)."""
     from importlib.metadata import PackageNotFoundError, version
+
+    from helpers.fastpath import numeric_settings
 
     versions = {"python": platform.python_version()}
     for package in ("numpy", "tensorflow-cpu", "tensorflow", "keras", "scikit-learn"):
@@ -42,6 +45,7 @@ def library_versions():
             versions[package] = version(package)
         except PackageNotFoundError:
             pass
+    versions.update(numeric_settings())
     return versions
 
 

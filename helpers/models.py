@@ -2,53 +2,77 @@
 
 from helpers.penalties import Penalty
 
-__all__ = ["build_cnn", "SEED_CNN_LAYERS"]
+__all__ = ["build_cnn", "seed_cnn_layers", "compile_cnn", "SEED_CNN_LAYERS"]
 
 # The architecture of the seed text (Conv 32-64-64 with 3x3 kernels, 2x2 max-pooling,
 # Dense 64, Dense 10 softmax); 93,322 parameters.
 SEED_CNN_LAYERS = ("conv1", "conv2", "conv3", "dense1", "output")
 
 
-def build_cnn(penalty=None, learning_rate=1e-3, compile_model=True):
-    """Return the seed's CNN for (n, 28, 28, 1) images with ``penalty`` on every kernel.
+def seed_cnn_layers(penalty=None, suffix=""):
+    """The seed's CNN as a list of fresh Keras layers, ``penalty`` on every kernel, names + ``suffix``.
 
     Each weighted layer gets its own ``kernel_regularizer`` (Keras has no
     "regularization layer"; the seed text's ``layers.RegularizationTokenBucket``
     does not exist). Biases are left unpenalized, as is usual: a bias shifts a
-    unit's output and does not make the model more complex.
-    Compiled with Adam, sparse categorical cross-entropy, and two metrics:
-    ``accuracy`` and ``data_loss`` (the cross-entropy without the penalty).
+    unit's output and does not make the model more complex. The output layer
+    always computes in float32, so probabilities and losses keep full precision
+    under the bfloat16 fast path (helpers.fastpath).
     """
-    import keras
     from keras import layers
 
     penalty = Penalty() if penalty is None else penalty
     if not isinstance(penalty, Penalty):
         raise TypeError(f"penalty must be a helpers.penalties.Penalty, got {type(penalty).__name__}")
 
-    def weighted(layer_class, *args, **kwargs):
+    def weighted(layer_class, *args, name, **kwargs):
         # A fresh regularizer object per layer, as Keras expects.
-        return layer_class(*args, kernel_regularizer=penalty.keras_regularizer(), **kwargs)
+        return layer_class(*args, kernel_regularizer=penalty.keras_regularizer(), name=name + suffix, **kwargs)
 
-    model = keras.Sequential(
-        [
-            keras.Input(shape=(28, 28, 1)),
-            weighted(layers.Conv2D, 32, (3, 3), activation="relu", name="conv1"),
-            layers.MaxPooling2D((2, 2)),
-            weighted(layers.Conv2D, 64, (3, 3), activation="relu", name="conv2"),
-            layers.MaxPooling2D((2, 2)),
-            weighted(layers.Conv2D, 64, (3, 3), activation="relu", name="conv3"),
-            layers.Flatten(),
-            weighted(layers.Dense, 64, activation="relu", name="dense1"),
-            weighted(layers.Dense, 10, activation="softmax", name="output"),
-        ],
-        name=f"seed_cnn_{penalty.kind}",
+    return [
+        weighted(layers.Conv2D, 32, (3, 3), activation="relu", name="conv1"),
+        layers.MaxPooling2D((2, 2), name="pool1" + suffix),
+        weighted(layers.Conv2D, 64, (3, 3), activation="relu", name="conv2"),
+        layers.MaxPooling2D((2, 2), name="pool2" + suffix),
+        weighted(layers.Conv2D, 64, (3, 3), activation="relu", name="conv3"),
+        layers.Flatten(name="flatten" + suffix),
+        weighted(layers.Dense, 64, activation="relu", name="dense1"),
+        weighted(layers.Dense, 10, activation="softmax", name="output", dtype="float32"),
+    ]
+
+
+def compile_cnn(model, learning_rate=1e-3, outputs=None):
+    """Compile with Adam, sparse cross-entropy, and metrics ``accuracy`` and ``data_loss``.
+
+    ``data_loss`` is the cross-entropy without the penalty (Keras' ``loss`` and
+    ``val_loss`` include it). ``outputs``: names of a multi-output model's outputs.
+    """
+    import keras
+
+    def metrics():
+        return ["accuracy", keras.metrics.SparseCategoricalCrossentropy(name="data_loss")]
+
+    loss = "sparse_categorical_crossentropy"
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate),
+        loss=loss if outputs is None else {name: loss for name in outputs},
+        metrics=metrics() if outputs is None else {name: metrics() for name in outputs},
     )
+    return model
+
+
+def build_cnn(penalty=None, learning_rate=1e-3, compile_model=True):
+    """Return the seed's CNN for (n, 28, 28, 1) images with ``penalty`` on every kernel.
+
+    Layers from :func:`seed_cnn_layers`; compiled by :func:`compile_cnn` (Adam,
+    sparse categorical cross-entropy, metrics ``accuracy`` and ``data_loss``).
+    """
+    import keras
+
+    penalty = Penalty() if penalty is None else penalty
+    if not isinstance(penalty, Penalty):
+        raise TypeError(f"penalty must be a helpers.penalties.Penalty, got {type(penalty).__name__}")
+    model = keras.Sequential([keras.Input(shape=(28, 28, 1)), *seed_cnn_layers(penalty)], name=f"seed_cnn_{penalty.kind}")
     if compile_model:
-        model.compile(
-            optimizer=keras.optimizers.Adam(learning_rate),
-            loss="sparse_categorical_crossentropy",
-            # Keras' loss and val_loss include the penalty; this metric does not.
-            metrics=["accuracy", keras.metrics.SparseCategoricalCrossentropy(name="data_loss")],
-        )
+        compile_cnn(model, learning_rate)
     return model

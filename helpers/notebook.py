@@ -1,39 +1,78 @@
-"""One setup call for every lesson: quiet logs, threads, seeds, determinism, plot style."""
+"""One setup call for every lesson: quiet logs, threads, seeds, determinism, fast path, plot style."""
 
+import contextlib
 import os
+import sys
 
-__all__ = ["setup_notebook", "reseed"]
+__all__ = ["setup_notebook", "start_tensorflow", "reseed"]
 
 DEFAULT_SEED = 0
 
 
-def setup_notebook(seed=DEFAULT_SEED, threads=2):
+def setup_notebook(seed=DEFAULT_SEED, threads=2, fast_path=None):
     """Prepare a fresh kernel for a lesson and return the seed used.
 
     Must run before anything else imports TensorFlow: its C++ log level and
-    thread pools are fixed when it starts.
+    thread pools are fixed when it starts. ``fast_path`` (None: $COURSE_FAST_PATH,
+    default 'auto') picks bfloat16 arithmetic where the CPU has it, see helpers.fastpath.
     """
     from helpers.validation import check_positive_int
 
     check_positive_int("seed", seed, minimum=0)
+    start_tensorflow(threads=threads, fast_path=fast_path)
+    reseed(seed)
+    from helpers.plotting import apply_style
+
+    apply_style()
+    return seed
+
+
+def start_tensorflow(threads=2, fast_path=None):
+    """Start TensorFlow quietly with ``threads`` threads, op determinism and the fast path -> (policy, reason)."""
+    from helpers.fastpath import apply_fast_path
+    from helpers.validation import check_positive_int
+
     check_positive_int("threads", threads)
-    # Silence TensorFlow's C-level start-up lines (oneDNN, absl); JupyterLab shows them.
-    # oneDNN is turned off also because its reordered float sums differ between runs.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-    import tensorflow as tf
+    with _c_stderr_silenced():
+        import tensorflow as tf
 
     try:
         tf.config.threading.set_intra_op_parallelism_threads(threads)
         tf.config.threading.set_inter_op_parallelism_threads(threads)
     except RuntimeError:
         pass  # TensorFlow already started (the cell was re-run): the first setting stays.
+    # Same seed -> same numbers, also with oneDNN's kernels (two fresh processes agree bit for bit,
+    # tests/test_reliability.py).
     tf.config.experimental.enable_op_determinism()
-    reseed(seed)
-    from helpers.plotting import apply_style
+    # The course trains many small models on purpose; TensorFlow's Python warning that this
+    # "triggered tf.function retracing" is expected here and only noise for a learner.
+    tf.get_logger().setLevel("ERROR")
+    return apply_fast_path(fast_path)
 
-    apply_style()
-    return seed
+
+@contextlib.contextmanager
+def _c_stderr_silenced():
+    """Send file descriptor 2 to /dev/null while TensorFlow starts.
+
+    TensorFlow's C++ start-up notices ("oneDNN custom operations are on", absl's
+    "All log messages before absl::InitializeLog()") are written before
+    TF_CPP_MIN_LOG_LEVEL is read, straight to the C-level stderr, which JupyterLab
+    shows as red boxes. Python errors still reach the caller as exceptions.
+    """
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no real file descriptor 2 (some embedded interpreters)
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def reseed(seed=DEFAULT_SEED):

@@ -2,10 +2,13 @@
 
 import os
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+import pytest
 
-import pytest  # noqa: E402
+from helpers.notebook import start_tensorflow
+
+# The same numeric setup as every lesson (threads, op determinism, the bfloat16 fast path where
+# the CPU has it), so tests that retrain a point of a committed cache compute it the same way.
+start_tensorflow()
 
 
 @pytest.fixture(scope="session")

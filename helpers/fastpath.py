@@ -1,0 +1,89 @@
+"""The training fast path: bfloat16 arithmetic where the CPU does it natively, float32 elsewhere.
+
+Measured on the course machine (benchmarks/README.md has the numbers): Keras'
+``mixed_bfloat16`` policy trains the seed's CNN about twice as fast as float32
+with the same accuracy, because the CPU has AVX-512 BF16 instructions and
+TensorFlow's oneDNN kernels use them. Without those instructions, or with
+oneDNN turned off (``TF_ENABLE_ONEDNN_OPTS=0``), bfloat16 is emulated and was
+measured up to 10x *slower*. So the fast path is chosen by a capability check,
+never assumed, and one switch turns it off: ``COURSE_FAST_PATH=off`` in the
+environment, ``setup_notebook(fast_path=False)``, or ``--no-fast-path``.
+
+Weights stay float32 under ``mixed_bfloat16`` (only the arithmetic is bfloat16),
+and the output layer computes in float32, so probabilities and losses keep
+float32 precision. Which policy produced a result is part of every cache key.
+"""
+
+import os
+import platform
+from pathlib import Path
+
+__all__ = ["FAST_PATH_ENV", "native_bf16_reason", "choose_dtype_policy", "apply_fast_path", "numeric_settings"]
+
+FAST_PATH_ENV = "COURSE_FAST_PATH"
+_ON, _OFF = ("auto", "on", "1", "true", "yes"), ("off", "0", "false", "no")
+# CPU flags (Linux /proc/cpuinfo) of instructions that do bfloat16 arithmetic in hardware.
+_BF16_FLAGS = ("avx512_bf16", "amx_bf16")
+
+
+def _cpu_flags(cpuinfo=Path("/proc/cpuinfo")):
+    try:
+        for line in Path(cpuinfo).read_text().splitlines():
+            if line.startswith("flags"):
+                return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()  # not Linux, or unreadable: treat as "no native bfloat16"
+
+
+def native_bf16_reason(cpuinfo=Path("/proc/cpuinfo")):
+    """Why bfloat16 would be slow here -> str, or None when the CPU and TensorFlow do it natively."""
+    if platform.machine().lower() not in ("x86_64", "amd64"):
+        return f"bfloat16 kernels are only checked on x86-64, this is {platform.machine()}"
+    if os.environ.get("TF_ENABLE_ONEDNN_OPTS", "1").strip().lower() in _OFF:
+        return "TF_ENABLE_ONEDNN_OPTS=0 turns off the oneDNN kernels that use bfloat16 instructions"
+    found = _cpu_flags(cpuinfo) & set(_BF16_FLAGS)
+    if not found:
+        return f"the CPU has none of {', '.join(_BF16_FLAGS)}"
+    return None
+
+
+def _wanted(fast_path):
+    """True/False from an argument (None: the environment variable, default 'auto')."""
+    if fast_path is None:
+        fast_path = os.environ.get(FAST_PATH_ENV, "auto")
+    if isinstance(fast_path, bool):
+        return fast_path
+    text = str(fast_path).strip().lower()
+    if text in _ON:
+        return True
+    if text in _OFF:
+        return False
+    raise ValueError(f"fast_path (or ${FAST_PATH_ENV}) must be one of auto, on, off, True, False; got {fast_path!r}")
+
+
+def choose_dtype_policy(fast_path=None, cpuinfo=Path("/proc/cpuinfo")):
+    """``(policy, reason)``: 'mixed_bfloat16' when wanted and native, else 'float32' and why."""
+    if not _wanted(fast_path):
+        return "float32", f"fast path turned off ({FAST_PATH_ENV}=off or fast_path=False)"
+    reason = native_bf16_reason(cpuinfo)
+    if reason:
+        return "float32", f"fast path not used: {reason}"
+    return "mixed_bfloat16", "fast path: bfloat16 arithmetic, float32 weights (the CPU has native bfloat16)"
+
+
+def apply_fast_path(fast_path=None):
+    """Set Keras' global dtype policy from :func:`choose_dtype_policy` -> ``(policy, reason)``."""
+    import keras
+
+    policy, reason = choose_dtype_policy(fast_path)
+    keras.mixed_precision.set_global_policy(policy)
+    return policy, reason
+
+
+def numeric_settings():
+    """What besides library versions changes results: Keras' dtype policy and oneDNN -> dict."""
+    import keras
+
+    return {"dtype_policy": keras.mixed_precision.global_policy().name,
+            "onednn": os.environ.get("TF_ENABLE_ONEDNN_OPTS", "1")}

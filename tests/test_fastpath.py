@@ -1,0 +1,68 @@
+"""The fast path is chosen by a capability check and can be turned off."""
+
+import pytest
+
+from helpers.fastpath import FAST_PATH_ENV, choose_dtype_policy, native_bf16_reason
+
+
+@pytest.fixture
+def cpuinfo(tmp_path):
+    def write(flags):
+        path = tmp_path / "cpuinfo"
+        path.write_text(f"processor\t: 0\nmodel name\t: test CPU\nflags\t\t: {flags}\n\nprocessor\t: 1\n")
+        return path
+
+    return write
+
+
+@pytest.fixture(autouse=True)
+def x86_with_onednn(monkeypatch):
+    monkeypatch.setattr("platform.machine", lambda: "x86_64")
+    monkeypatch.delenv("TF_ENABLE_ONEDNN_OPTS", raising=False)
+    monkeypatch.delenv(FAST_PATH_ENV, raising=False)
+
+
+def test_bfloat16_only_where_the_cpu_has_it(cpuinfo):
+    assert choose_dtype_policy(cpuinfo=cpuinfo("fpu sse avx2 avx512f avx512_bf16"))[0] == "mixed_bfloat16"
+    assert choose_dtype_policy(cpuinfo=cpuinfo("fpu sse avx2 amx_bf16"))[0] == "mixed_bfloat16"
+    policy, reason = choose_dtype_policy(cpuinfo=cpuinfo("fpu sse avx2 avx512f"))
+    assert policy == "float32" and "avx512_bf16" in reason
+
+
+def test_no_cpuinfo_means_float32(tmp_path):
+    assert choose_dtype_policy(cpuinfo=tmp_path / "missing")[0] == "float32"
+
+
+def test_onednn_turned_off_means_float32(cpuinfo, monkeypatch):
+    monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "0")
+    assert "TF_ENABLE_ONEDNN_OPTS=0" in native_bf16_reason(cpuinfo("avx512_bf16"))
+    assert choose_dtype_policy(cpuinfo=cpuinfo("avx512_bf16"))[0] == "float32"
+
+
+def test_other_machines_get_float32(cpuinfo, monkeypatch):
+    monkeypatch.setattr("platform.machine", lambda: "arm64")
+    assert choose_dtype_policy(cpuinfo=cpuinfo("avx512_bf16"))[0] == "float32"
+
+
+@pytest.mark.parametrize("switch", [False, "off", "0", "OFF"])
+def test_the_switch_turns_it_off(cpuinfo, switch):
+    assert choose_dtype_policy(switch, cpuinfo=cpuinfo("avx512_bf16"))[0] == "float32"
+
+
+def test_the_environment_variable_turns_it_off(cpuinfo, monkeypatch):
+    monkeypatch.setenv(FAST_PATH_ENV, "off")
+    assert choose_dtype_policy(cpuinfo=cpuinfo("avx512_bf16"))[0] == "float32"
+
+
+@pytest.mark.parametrize("switch", ["fast", 2, "maybe"])
+def test_an_unknown_switch_value_is_named(switch):
+    with pytest.raises(ValueError, match="fast_path .* must be one of auto, on, off"):
+        choose_dtype_policy(switch)
+
+
+def test_the_choice_is_part_of_every_cache_key():
+    import keras
+
+    from helpers.cache import library_versions
+
+    assert library_versions()["dtype_policy"] == keras.mixed_precision.global_policy().name
