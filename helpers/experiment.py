@@ -54,7 +54,7 @@ __all__ = [
 # Committed results of long runs (the full-size spec), with their provenance inside.
 REFERENCE_DIR = Path(__file__).resolve().parents[1] / "results_reference"
 
-# The overfitting regime (the default): 500 training images and 40 epochs are few enough
+# The overfitting regime (the default): 500 training images and 30 epochs are few enough
 # images and enough passes that the unregularized CNN fits its training set perfectly
 # while its validation data loss climbs again. The strengths are ten times the seed's:
 # at the seed's 0.001 the penalty's effect is too small to see here (lesson 03's sweep).
@@ -64,7 +64,7 @@ OVERFIT_CONFIG = {
     "n_val": None,  # None: the source's default (1,000 for mnist-5k)
     "n_test": None,
     "split_seed": 0,
-    "epochs": 40,
+    "epochs": 30,
     "batch_size": 64,
     "learning_rate": 1e-3,
     "kinds": ["none", "l1", "l2", "l1_l2"],
@@ -441,7 +441,7 @@ def build_parser():
     add("--dataset", choices=DATASETS, help="data source (default mnist-5k; mnist with --full)")
     add("--n-train", type=_positive_int, metavar="N", help="training images, a stratified subset (default 500; all with --full)")
     add("--n-val", type=_non_negative_int, metavar="N", help="validation images held out of the training pool (default: the source's, 1000 for mnist-5k; 0 with --full)")
-    add("--epochs", type=_positive_int, metavar="N", help="epochs per run (default 40; 5 with --full)")
+    add("--epochs", type=_positive_int, metavar="N", help=f"epochs per run (default {OVERFIT_CONFIG['epochs']}; 5 with --full)")
     add("--batch-size", type=_positive_int, metavar="N", help="batch size (default 64)")
     add("--l1", type=_strength, metavar="λ1", help="L1 strength λ1 for kinds l1 and l1_l2 (default 1e-3; 1e-4 with --full)")
     add("--l2", type=_strength, metavar="λ2", help="L2 strength λ2 for kinds l2 and l1_l2 (default 1e-2; the seed text's 1e-3 with --full)")
