@@ -1,0 +1,428 @@
+"""The course's benchmarks: one command, a Markdown + JSON report and its figures.
+
+    .venv/bin/python benchmarks/run.py                 # everything, about 20 minutes on 2 cores
+    .venv/bin/python benchmarks/run.py --quick         # small sizes, a few minutes: checks the script
+    .venv/bin/python benchmarks/run.py --only seed,sweep --out /tmp/bench
+
+Sections (each a function below, each writes into one results dict):
+
+1. ``seed``    the seed experiment's speed: the course's training path vs the seed's plain
+               Keras code (working API, float32), epochs alternating A/B in one process, on
+               the full Fashion-MNIST (60,000 images, offline from Debian's package).
+2. ``sweep``   8 strengths trained the course's way (one fit, helpers.training.train_cnns,
+               fast path) vs 8 separate plain-Keras fits, in the overfitting regime.
+3. ``sliders`` every lesson's slider latency, measured by the lesson's own latency cell in a
+               fresh kernel; also each lesson's fresh-kernel run time.
+4. ``growth``  seconds per epoch at n = 1k, 4k, 16k, 60k images; ``memory``: peak resident
+               set of the main job on full-size data.
+5. ``suite``   wall time of the README's test command.
+
+Benchmarks, not tests: nothing here fails on a slow machine. Timings are medians over
+repeats; ratios come from the same run (the machine may be shared and noisy).
+"""
+
+import argparse
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # run from a checkout without installing
+
+SECTIONS = ("seed", "sweep", "sliders", "growth", "memory", "suite")
+SWEEP_STRENGTHS = [1e-5 * 10 ** (k / 2) for k in range(8)]  # L2, 1e-5 .. 3e-2, half a decade apart
+
+
+# ------------------------------------------------------------------ the seed's code, as a baseline
+
+
+def seed_keras_model(l2_strength):
+    """The seed text's CNN written as plain Keras (its snippet with the working penalty API), float32."""
+    import keras
+    from keras import layers, regularizers
+
+    def l2():
+        return regularizers.L2(l2_strength)
+
+    model = keras.Sequential([
+        keras.Input(shape=(28, 28, 1)),
+        layers.Conv2D(32, (3, 3), activation="relu", kernel_regularizer=l2(), dtype="float32"),
+        layers.MaxPooling2D((2, 2), dtype="float32"),
+        layers.Conv2D(64, (3, 3), activation="relu", kernel_regularizer=l2(), dtype="float32"),
+        layers.MaxPooling2D((2, 2), dtype="float32"),
+        layers.Conv2D(64, (3, 3), activation="relu", kernel_regularizer=l2(), dtype="float32"),
+        layers.Flatten(dtype="float32"),
+        layers.Dense(64, activation="relu", kernel_regularizer=l2(), dtype="float32"),
+        layers.Dense(10, activation="softmax", kernel_regularizer=l2(), dtype="float32"),
+    ])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def training_flops_per_image():
+    """FLOPs of one training step per image of the seed's CNN: 2 per multiply-add, x3 for forward + backward."""
+    macs = 26 * 26 * 32 * 9 * 1 + 11 * 11 * 64 * 9 * 32 + 3 * 3 * 64 * 9 * 64 + 576 * 64 + 64 * 10
+    return 3 * 2 * macs
+
+
+def peak_flops(policy):
+    """Rough 2-core peak: cores x clock x FLOPs per cycle (one AVX-512 FMA unit: 32 float32, 64 bfloat16)."""
+    mhz = 0.0
+    try:
+        mhz = max(float(line.split(":")[1]) for line in Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("cpu MHz"))
+    except (OSError, ValueError):
+        pass
+    per_cycle = 64 if policy == "mixed_bfloat16" else 32
+    return {"ghz": mhz / 1000, "cores": 2, "flops_per_cycle": per_cycle, "peak_gflops": 2 * mhz / 1000 * per_cycle}
+
+
+# ------------------------------------------------------------------ sections
+
+
+def bench_seed(results, quick):
+    """Section 1: the course's path vs plain Keras, epochs alternating A/B, same batches."""
+    import keras
+
+    from helpers.data import load_dataset
+    from helpers.fastpath import choose_dtype_policy
+    from helpers.models import build_cnn
+    from helpers.notebook import reseed
+    from helpers.penalties import Penalty
+    from helpers.training import EVALUATION_BATCH_SIZE
+
+    n_train, epochs = (8000, 2) if quick else (None, 5)
+    data = load_dataset("fashion-mnist", n_train=n_train, n_val=0)
+    policy, reason = choose_dtype_policy()
+    models = {}
+    keras.mixed_precision.set_global_policy("float32")
+    reseed(0)
+    models["plain Keras, float32"] = seed_keras_model(1e-3)
+    keras.mixed_precision.set_global_policy(policy)
+    reseed(0)  # the same initial weights for both
+    models[f"course path, {policy}"] = build_cnn(Penalty(l2_strength=1e-3))
+    epoch_seconds = {name: [] for name in models}
+    for epoch in range(epochs):
+        for name, model in models.items():
+            reseed(100 + epoch)  # the same batch order for both in each epoch
+            start = time.perf_counter()
+            model.fit(data.x_train, data.y_train, epochs=1, batch_size=64, verbose=0)
+            epoch_seconds[name].append(time.perf_counter() - start)
+            print(f"  seed spec, epoch {epoch + 1}/{epochs}, {name}: {epoch_seconds[name][-1]:.1f} s", flush=True)
+    rows = []
+    for name, model in models.items():
+        steady = epoch_seconds[name][1:] or epoch_seconds[name]  # the first epoch also builds the graph
+        median = statistics.median(steady)
+        rows.append({"path": name, "epoch_seconds": [round(s, 2) for s in epoch_seconds[name]],
+                     "median_epoch_seconds": round(median, 2), "images_per_second": round(len(data.y_train) / median),
+                     "gflops": round(training_flops_per_image() * len(data.y_train) / median / 1e9, 1),
+                     "test_accuracy": round(model.evaluate(data.x_test, data.y_test, batch_size=EVALUATION_BATCH_SIZE,
+                                                           verbose=0, return_dict=True)["accuracy"], 4)})
+    baseline, course = rows
+    results["seed"] = {
+        "data": data.summary(), "epochs": epochs, "batch_size": 64, "penalty": "L2(0.001) on every kernel",
+        "fast_path": reason, "rows": rows, "speedup": round(baseline["median_epoch_seconds"] / course["median_epoch_seconds"], 2),
+        "accuracy_difference_points": round(100 * (course["test_accuracy"] - baseline["test_accuracy"]), 2),
+        "training_mflop_per_image": round(training_flops_per_image() / 1e6, 1),
+        "peak": {"float32": peak_flops("float32"), policy: peak_flops(policy)},
+        "goal": "speedup >= 1.5, accuracy within 0.5 points"}
+
+
+def bench_sweep(results, quick):
+    """Section 2: K = 8 strengths in one fit (course) vs 8 separate plain-Keras fits, alternating."""
+    import keras
+    import numpy as np
+
+    from helpers.cache import cache_dir, load_arrays
+    from helpers.data import load_dataset
+    from helpers.experiment import OVERFIT_CONFIG
+    from helpers.fastpath import choose_dtype_policy
+    from helpers.notebook import reseed
+    from helpers.penalties import Penalty
+    from helpers.training import EVALUATION_BATCH_SIZE, train_cnns
+
+    epochs = 3 if quick else OVERFIT_CONFIG["epochs"]
+    repeats = 1 if quick else 2
+    data = load_dataset("mnist-5k", n_train=OVERFIT_CONFIG["n_train"])
+    policy, _ = choose_dtype_policy()
+    timings = {"separate": [], "course": []}
+    final = {}
+    for repeat in range(repeats):
+        keras.mixed_precision.set_global_policy("float32")
+        start, accuracies = time.perf_counter(), []
+        for strength in SWEEP_STRENGTHS:
+            reseed(0)
+            model = seed_keras_model(strength)
+            fitted = model.fit(data.x_train, data.y_train, epochs=epochs, batch_size=64, verbose=0,
+                               validation_data=(data.x_val, data.y_val))
+            accuracies.append(fitted.history["val_accuracy"][-1])
+        timings["separate"].append(time.perf_counter() - start)
+        final["separate"] = accuracies
+        keras.mixed_precision.set_global_policy(policy)
+        start = time.perf_counter()
+        runs = train_cnns(data, [Penalty(l2_strength=s) for s in SWEEP_STRENGTHS], num_epochs=epochs, seed=0)
+        timings["course"].append(time.perf_counter() - start)
+        final["course"] = [float(run.history["val_accuracy"][-1]) for run in runs]
+        print(f"  sweep repeat {repeat + 1}/{repeats}: separate {timings['separate'][-1]:.1f} s, "
+              f"course {timings['course'][-1]:.1f} s", flush=True)
+    # Seed-to-seed spread of test accuracy in the same regime, from lesson 03's verified cache (3 seeds).
+    spread = None
+    overfit = cache_dir() / "lesson03_overfit.npz"
+    if overfit.is_file():
+        arrays, _ = load_arrays(overfit)
+        runs = json.loads(str(arrays["results_json"]))["runs"]
+        by_label = {}
+        for run in runs:
+            by_label.setdefault(run["label"], []).append(run["test"]["accuracy"])
+        spread = float(np.median([np.std(values, ddof=1) for values in by_label.values()]))
+    differences = np.abs(np.subtract(final["course"], final["separate"]))
+    results["sweep"] = {
+        "strengths": SWEEP_STRENGTHS, "epochs": epochs, "repeats": repeats, "data": data.summary(),
+        "separate_seconds": [round(s, 1) for s in timings["separate"]],
+        "course_seconds": [round(s, 1) for s in timings["course"]],
+        "speedup": round(statistics.median(timings["separate"]) / statistics.median(timings["course"]), 2),
+        "val_accuracy_separate": [round(a, 4) for a in final["separate"]],
+        "val_accuracy_course": [round(a, 4) for a in final["course"]],
+        "max_abs_difference": round(float(differences.max()), 4),
+        "seed_to_seed_std": None if spread is None else round(spread, 4),
+        "within_spread": None if spread is None else bool(differences.max() <= 2 * spread),
+        "validation_batch_size": {"separate": 64, "course": EVALUATION_BATCH_SIZE},
+        "goal": "speedup >= 2; per-strength results within the seed-to-seed spread"}
+
+
+LATENCY_LINE = re.compile(r"^\W*(?P<name>.+?): median (?P<median>[\d.]+) ms, (?:p95|95th percentile) (?P<p95>[\d.]+) ms")
+
+
+def slider_latencies(notebook):
+    """Latency lines printed by a notebook's own latency cells -> list of {slider, median_ms, p95_ms}."""
+    found = []
+    for cell in notebook["cells"]:
+        for output in cell.get("outputs", []):
+            text = "".join(output.get("text", "")) or "".join(output.get("data", {}).get("text/markdown", ""))
+            for line in text.splitlines():
+                match = LATENCY_LINE.match(line)
+                if match:
+                    found.append({"slider": match["name"].strip(), "median_ms": float(match["median"]),
+                                  "p95_ms": float(match["p95"])})
+    return found
+
+
+def bench_sliders(results, quick):
+    """Section 3: run every lesson in a fresh kernel (committed caches) and read its latency cells."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    rows = []
+    for path in sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        notebook = nbformat.read(path, as_version=4)
+        start = time.perf_counter()
+        NotebookClient(notebook, timeout=1800, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+        seconds = time.perf_counter() - start
+        rows.append({"notebook": path.name, "fresh_kernel_seconds": round(seconds, 1), "sliders": slider_latencies(notebook)})
+        print(f"  {path.name}: {seconds:.0f} s, sliders {rows[-1]['sliders']}", flush=True)
+    results["sliders"] = {"rows": rows, "goal": "median <= 30 ms per slider"}
+
+
+def bench_growth(results, quick):
+    """Section 4a: seconds per epoch against the number of training images, course path and float32."""
+    import keras
+
+    from helpers.data import load_dataset
+    from helpers.fastpath import choose_dtype_policy
+    from helpers.models import build_cnn
+    from helpers.notebook import reseed
+
+    sizes = [1000, 4000] if quick else [1000, 4000, 16000, 60000]
+    full = load_dataset("fashion-mnist", n_val=0)
+    policy, _ = choose_dtype_policy()
+    rows = []
+    for chosen in dict.fromkeys([policy, "float32"]):
+        keras.mixed_precision.set_global_policy(chosen)
+        for n in sizes:
+            reseed(0)
+            model = build_cnn()
+            seconds = []
+            for _ in range(3):  # the first epoch builds the graph; median of the next two
+                start = time.perf_counter()
+                model.fit(full.x_train[:n], full.y_train[:n], epochs=1, batch_size=64, verbose=0)
+                seconds.append(time.perf_counter() - start)
+            median = statistics.median(seconds[1:])
+            rows.append({"policy": chosen, "n": n, "epoch_seconds": round(median, 3),
+                         "microseconds_per_image": round(1e6 * median / n, 1)})
+            print(f"  growth {chosen} n={n}: {median:.2f} s per epoch", flush=True)
+    keras.mixed_precision.set_global_policy(policy)
+    results["growth"] = {"rows": rows, "data": "fashion-mnist training images (first n)"}
+
+
+def bench_memory(results, quick, out):
+    """Section 4b: peak resident set of the main job on full-size data (one epoch: memory does not grow with epochs)."""
+    command = [sys.executable, "-m", "helpers.experiment", "--full", "--dataset", "fashion-mnist", "--epochs", "1",
+               "--quiet", "--out", str(out / "main_job_full")]
+    if quick:
+        command += ["--n-train", "8000"]
+    start = time.perf_counter()
+    exit_code, peak_bytes = run_measuring_memory(command)
+    results["memory"] = {"command": " ".join(["python", *command[1:]]), "exit_code": exit_code,
+                         "wall_seconds": round(time.perf_counter() - start, 1),
+                         "peak_rss_gb": round(peak_bytes / 1e9, 2), "goal": "<= 2.5 GB"}
+    print(f"  main job, full size: peak {results['memory']['peak_rss_gb']} GB", flush=True)
+
+
+def run_measuring_memory(command, every=0.1):
+    """Run ``command`` -> (exit code, peak resident set in bytes of it and its children, sampled every 0.1 s)."""
+    import psutil
+
+    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    watched, peak = psutil.Process(process.pid), 0
+    while process.poll() is None:
+        try:
+            peak = max(peak, sum(p.memory_info().rss for p in [watched, *watched.children(recursive=True)]))
+        except psutil.Error:
+            pass  # it ended between two samples
+        time.sleep(every)
+    return process.returncode, peak
+
+
+def bench_suite(results, quick):
+    """Section 5: wall time of the README's test command (``.venv/bin/pytest`` from the checkout)."""
+    pytest = Path(sys.executable).with_name("pytest")
+    start = time.perf_counter()
+    finished = subprocess.run([str(pytest), "-q"], cwd=REPO, capture_output=True, text=True)
+    summary = finished.stdout.strip().splitlines()[-1] if finished.stdout.strip() else ""
+    results["suite"] = {"command": ".venv/bin/pytest", "exit_code": finished.returncode, "summary": summary,
+                        "wall_seconds": round(time.perf_counter() - start, 1), "goal": "<= 300 s"}
+    print(f"  suite: {summary} ({results['suite']['wall_seconds']:.0f} s)", flush=True)
+
+
+# ------------------------------------------------------------------ report
+
+
+def machine():
+    from helpers.cache import library_versions
+    from helpers.experiment import _hardware
+
+    return {**_hardware(), "versions": library_versions(), "load_average_at_start": os.getloadavg()}
+
+
+def write_figures(results, out):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    written = []
+    if "growth" in results:
+        fig, ax = plt.subplots(figsize=(6, 4))
+        for policy in dict.fromkeys(r["policy"] for r in results["growth"]["rows"]):
+            rows = [r for r in results["growth"]["rows"] if r["policy"] == policy]
+            ns = [r["n"] for r in rows]
+            ax.loglog(ns, [r["epoch_seconds"] for r in rows], "o-", label=policy)
+            # A straight line through the largest size: where the points fall on it, cost grows linearly.
+            ax.loglog(ns, [rows[-1]["epoch_seconds"] * n / ns[-1] for n in ns], ":", color="grey")
+        ax.set(xlabel="training images per epoch", ylabel="seconds per epoch", title="Cost growth (dotted: linear)")
+        ax.legend()
+        fig.savefig(out / "growth.png", dpi=120, bbox_inches="tight")
+        written.append("growth.png")
+    if "seed" in results:
+        fig, ax = plt.subplots(figsize=(6, 3))
+        for row in results["seed"]["rows"]:
+            ax.plot(range(1, len(row["epoch_seconds"]) + 1), row["epoch_seconds"], "o-", label=row["path"])
+        ax.set(xlabel="epoch", ylabel="seconds", title="Seed spec: seconds per epoch (A/B alternating)")
+        ax.legend()
+        fig.savefig(out / "seed_epochs.png", dpi=120, bbox_inches="tight")
+        written.append("seed_epochs.png")
+    plt.close("all")
+    return written
+
+
+def markdown(results):
+    lines = [f"# Benchmarks, {results['date']}", "",
+             f"Machine: {results['machine']['cpu']}, {results['machine']['logical_cpus']} logical CPUs "
+             f"(load average at start {results['machine']['load_average_at_start'][0]:.1f}); "
+             f"TensorFlow {results['machine']['versions'].get('tensorflow-cpu', '?')}, "
+             f"Keras {results['machine']['versions'].get('keras')}. Command: `{results['command']}`.", ""]
+    if "seed" in results:
+        seed = results["seed"]
+        lines += [f"## 1. The seed experiment ({seed['data']}; {seed['epochs']} epochs, batch 64, {seed['penalty']})", "",
+                  f"{seed['fast_path']}.", "",
+                  "| path | median s/epoch | images/s | GFLOP/s | test accuracy |", "|---|---|---|---|---|"]
+        lines += [f"| {r['path']} | {r['median_epoch_seconds']} | {r['images_per_second']:,} | {r['gflops']} | {r['test_accuracy']:.4f} |"
+                  for r in seed["rows"]]
+        peaks = ", ".join(f"{name} ≈ {p['peak_gflops']:.0f} GFLOP/s" for name, p in seed["peak"].items())
+        lines += ["", f"**Speed-up {seed['speedup']}×**, accuracy difference {seed['accuracy_difference_points']:+.2f} points "
+                  f"(goal: {seed['goal']}). One training step is {seed['training_mflop_per_image']} MFLOP per image; "
+                  f"2-core peak estimates: {peaks}.", ""]
+    if "sweep" in results:
+        sweep = results["sweep"]
+        lines += [f"## 2. A λ sweep of {len(sweep['strengths'])} L2 strengths ({sweep['data']}, {sweep['epochs']} epochs)", "",
+                  f"8 separate plain-Keras fits: {sweep['separate_seconds']} s; the course's one fit: {sweep['course_seconds']} s "
+                  f"→ **{sweep['speedup']}×** (goal ≥ 2). Final validation accuracy, largest difference between the two: "
+                  f"{sweep['max_abs_difference']:.4f}; seed-to-seed std in this regime: {sweep['seed_to_seed_std']} "
+                  f"(within 2 std: {sweep['within_spread']}).", ""]
+    if "sliders" in results:
+        lines += ["## 3. Slider latency (each lesson's own latency cell, fresh kernel) and lesson run time", "",
+                  "| notebook | fresh-kernel s | slider | median ms | p95 ms |", "|---|---|---|---|---|"]
+        for row in results["sliders"]["rows"]:
+            sliders = row["sliders"] or [{"slider": "–", "median_ms": "", "p95_ms": ""}]
+            for number, s in enumerate(sliders):
+                lines.append(f"| {row['notebook'] if number == 0 else ''} | {row['fresh_kernel_seconds'] if number == 0 else ''} "
+                             f"| {s['slider']} | {s['median_ms']} | {s['p95_ms']} |")
+        lines += ["", "Goal: median ≤ 30 ms.", ""]
+    if "growth" in results:
+        lines += ["## 4. Cost growth and memory", "", "![growth](growth.png)", "",
+                  "| policy | n | s/epoch | µs/image |", "|---|---|---|---|"]
+        lines += [f"| {r['policy']} | {r['n']:,} | {r['epoch_seconds']} | {r['microseconds_per_image']} |" for r in results["growth"]["rows"]]
+        lines.append("")
+    if "memory" in results:
+        memory = results["memory"]
+        lines += [f"Main job on full-size data (`{memory['command']}`): peak resident set **{memory['peak_rss_gb']} GB** "
+                  f"(goal ≤ 2.5 GB), exit code {memory['exit_code']}, {memory['wall_seconds']} s.", ""]
+    if "suite" in results:
+        suite = results["suite"]
+        lines += ["## 5. Test suite", "", f"`{suite['command']}`: {suite['summary']}, **{suite['wall_seconds']} s** wall "
+                  f"(goal ≤ 300 s), exit code {suite['exit_code']}.", ""]
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="benchmarks/run.py", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated sections (default all: {','.join(SECTIONS)})")
+    parser.add_argument("--quick", action="store_true", help="small sizes: checks the script in a few minutes")
+    parser.add_argument("--out", default=str(REPO / "benchmarks" / "latest"), help="output folder (default benchmarks/latest)")
+    args = parser.parse_args(argv)
+    chosen = [s.strip() for s in args.only.split(",") if s.strip()]
+    unknown = set(chosen) - set(SECTIONS)
+    if unknown:
+        parser.error(f"unknown section(s) {', '.join(sorted(unknown))}; choose from {', '.join(SECTIONS)}")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    from helpers.notebook import start_tensorflow
+
+    start_tensorflow()
+    results = {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "quick": args.quick,
+               "command": " ".join(["python benchmarks/run.py", *(argv if argv is not None else sys.argv[1:])]),
+               "machine": machine()}
+    runners = {"seed": bench_seed, "sweep": bench_sweep, "sliders": bench_sliders, "growth": bench_growth,
+               "memory": lambda r, q: bench_memory(r, q, out), "suite": bench_suite}
+    for section in SECTIONS:
+        if section in chosen:
+            print(f"[{section}]", flush=True)
+            start = time.perf_counter()
+            runners[section](results, args.quick)
+            results[section]["section_seconds"] = round(time.perf_counter() - start, 1)
+    results["figures"] = write_figures(results, out)
+    (out / "report.json").write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    (out / "report.md").write_text(markdown(results) + "\n", encoding="utf-8")
+    print(f"wrote {out / 'report.md'}, {out / 'report.json'} and {', '.join(results['figures'])}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
