@@ -18,7 +18,8 @@ Modules, in the order a reader meets them:
 - ``weights``    kernels of a trained model and their sparsity
 - ``proximal``   proximal L1 (soft threshold after each optimizer step) for exact zeros; ISTA
 - ``weight_sweep`` a cached λ sweep of the CNN, kept as kernel histograms, sparsity and norms
-- ``training``   one seeded training run that records the data loss apart from the penalty
+- ``training``   seeded training runs that record the data loss apart from the penalty (``train_cnns``: many in one fit)
+- ``fastpath``   bfloat16 arithmetic where the CPU has it, float32 elsewhere (a capability check, one switch)
 - ``cache``      results on disk, written atomically and keyed by their provenance
 - ``checks``     the check-cell pattern: assert within a tolerance, print rounded
 - ``plotting``   the house plot style and one colour / line style per penalty
@@ -37,6 +38,7 @@ __all__ = [
     "data",
     "experiment",
     "experiment_plots",
+    "fastpath",
     "linear",
     "models",
     "notebook",
