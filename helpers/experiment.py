@@ -311,11 +311,23 @@ def sweep_point(results, strength):
 
 
 def save_results(results, folder):
-    """Write ``results.json`` into ``folder`` (created if needed) -> its path."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "results.json"
-    path.write_text(json.dumps(results, indent=1, allow_nan=True) + "\n", encoding="utf-8")
+    """Write ``results.json`` into ``folder`` (created if needed) atomically -> its path."""
+    import tempfile
+
+    from helpers.validation import check_writable_dir
+
+    path = check_writable_dir("folder", folder) / "results.json"
+    text = json.dumps(results, indent=1, allow_nan=True) + "\n"
+    # Temporary file, then rename: an interrupted run leaves the old complete file or none.
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.chmod(temporary, 0o644)  # mkstemp makes 0600; a results file is an ordinary file
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
     return path
 
 
