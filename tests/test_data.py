@@ -42,21 +42,6 @@ def test_n_train_takes_a_stratified_subset():
     assert np.bincount(small.y_train).tolist() == [50] * 10
 
 
-def test_unknown_source_is_named_and_alternatives_listed():
-    with pytest.raises(ValueError, match=r"unknown data source 'cifar10'.*'mnist-5k'"):
-        load_dataset("cifar10")
-
-
-@pytest.mark.parametrize("kwargs, words", [({"n_train": 3001}, "n_train=3001 does not fit"),
-                                           ({"n_val": 4000}, "n_val=4000 does not fit"),
-                                           ({"n_train": 5}, "too small"),
-                                           ({"n_train": 0}, "n_train must be an integer >= 1"),
-                                           ({"n_test": -3}, "n_test must be an integer >= 1")])
-def test_split_that_does_not_fit_is_an_error(kwargs, words):
-    with pytest.raises(ValueError, match=words):
-        load_dataset("mnist-5k", **kwargs)
-
-
 def test_mnist_without_network_or_file_says_how_to_get_it(monkeypatch, tmp_path):
     import keras
 
@@ -109,8 +94,3 @@ def test_fashion_mnist_from_debian_package():
     assert (len(fashion.y_train), len(fashion.y_test)) == (60000, 10000)
     assert fashion.x_train.shape == (60000, 28, 28, 1) and fashion.x_train.dtype == np.float32
     assert "Debian" in fashion.source
-
-
-def test_path_is_only_for_mnist(tmp_path):
-    with pytest.raises(ValueError, match="path= is only for data source 'mnist'"):
-        load_dataset("mnist-5k", path=tmp_path)
