@@ -96,6 +96,33 @@ def test_only_old_temporary_files_of_the_same_name_are_removed(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted({*names, "r.npz"} - {"r.npz.k3x_9q2a.tmp"})
 
 
+FILL_THE_DISK = textwrap.dedent(
+    """
+    import resource, signal, sys
+    from helpers.experiment import save_results
+    # Files cannot grow past 100 kB in this process: a write fails halfway, as on a full disk.
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000))
+    try:
+        save_results({"config": {}, "data": {}, "runs": ["x" * 1000] * 1000}, sys.argv[1])
+    except OSError as error:
+        print("failed", error.strerror)
+    """
+)
+
+
+def test_a_results_file_write_that_fails_halfway_leaves_the_old_complete_file(tmp_path):
+    from helpers.experiment import load_results, save_results
+
+    old = {"config": {"version": "old"}, "data": {}, "runs": []}
+    path = save_results(old, tmp_path)
+    completed = subprocess.run([sys.executable, "-c", FILL_THE_DISK, str(tmp_path)], capture_output=True, text=True,
+                               timeout=120)
+    assert completed.stdout.startswith("failed"), completed.stderr  # the write did fail halfway
+    assert load_results(path) == old, "the old results file was replaced by a partial one"
+    assert [p.name for p in tmp_path.iterdir()] == ["results.json"], "a temporary file was left behind"
+
+
 def test_truncated_cache_file_is_reported_as_damaged(tmp_path):
     target = tmp_path / "result.npz"
     save_arrays(target, {"value": np.arange(1000.0)}, provenance({}))
