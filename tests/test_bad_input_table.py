@@ -39,6 +39,8 @@ _LABELS = np.arange(20, dtype=np.int64) % 10
 TINY = Dataset("tiny", "20 blank images", _IMAGES, _LABELS, _IMAGES[:0], _LABELS[:0], _IMAGES[:0], _LABELS[:0])
 SWEEP = {"kind": np.array(["none", "l1", "l2"]), "strength": np.array([0.0, 1e-3, 1e-3]),
          "layers": np.array(["conv1", "all"])}
+X2, Y4 = np.arange(8.0).reshape(4, 2), np.ones(4)
+X2_NAN = np.where(X2 == 0, NAN, X2)
 RESULTS = {"runs": [{"kind": "l2", "label": "L2(0.001)", "l2_strength": 1e-3, "history": {}}]}
 LEAD_FILE = "helpers/training.py and helpers/models.py are the lead's: needs check_strength('learning_rate') > 0"
 
@@ -69,24 +71,39 @@ def cli(*args):
     return call
 
 
-def lazy(module, name, *args, **kwargs):
-    """A call into a module that imports Keras (tuning, proximal): imported only when the row runs."""
+def keras_module(name):
+    """helpers.tuning, .proximal and .models import Keras: imported when a row runs, not at collection."""
+    import importlib
+
+    return importlib.import_module(f"helpers.{name}")
+
+
+def adam_rule_with_sgd(tmp):
+    """A proximal step for Adam on a model trained with SGD: the only optimizer check there is."""
+    import keras
+
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1, use_bias=False)])
+    model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
+    callback = keras_module("proximal").ProximalL1(0.1, rule="adam")
+    model.fit(np.eye(2), np.ones(2), epochs=1, verbose=0, callbacks=[callback])
+
+
+def blitted_figure(foreign=False):
+    """BlittedFigure with no artists, or with an artist of another figure."""
 
     def call(tmp):
-        import importlib
+        import matplotlib
 
-        return getattr(importlib.import_module(f"helpers.{module}"), name)(*args, **kwargs)
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        try:
+            (line,) = plt.figure().gca().plot([0, 1])
+            widgets.BlittedFigure(plt.figure(), [line] if foreign else [])
+        finally:
+            plt.close("all")
 
     return call
-
-
-def tuning(name, *args, **kwargs):
-    return lazy("tuning", name, *args, **kwargs)
-
-
-def classifier_fit(X, y):
-    """CNNClassifier().fit(X, y), the scikit-learn entry point of lesson 04."""
-    return lambda tmp: lazy("tuning", "CNNClassifier")(tmp).fit(X, y)
 
 
 def case(id, call, error, match, marks=()):
@@ -117,6 +134,8 @@ CASES = [
          r"l2_strength must be a finite number >= 0"),
     case("soft-threshold-inf", lambda tmp: penalties.soft_threshold(np.ones(3), INF), ValueError,
          r"threshold must be a finite number >= 0"),
+    case("soft-threshold-negative", lambda tmp: penalties.soft_threshold(np.ones(2), -0.1), ValueError,
+         r"threshold must be >= 0"),
     # ---- conventions and the linear solvers of lesson 01
     case("to-keras-unknown-framework", lambda tmp: conventions.to_keras(1.0, "torch", "l2"), ValueError,
          r"unknown framework 'torch'; allowed: 'keras', .*'sklearn_logistic'"),
@@ -124,6 +143,22 @@ CASES = [
          r"value must be >= 0"),
     case("from-keras-zero-n", lambda tmp: conventions.from_keras(1e-3, "sklearn_ridge", "l2", n=0), ValueError,
          r"n must be an integer >= 1, got 0"),
+    case("from-keras-unknown-kind", lambda tmp: conventions.from_keras(1e-3, "keras", "l3"), ValueError,
+         r"unknown kind 'l3'; allowed: 'l1', 'l2'"),
+    case("from-keras-missing-combination", lambda tmp: conventions.from_keras(1e-3, "sklearn_ridge", "l1", n=10),
+         ValueError, r"framework 'sklearn_ridge' has no 'l1' penalty; it has: l2"),
+    case("from-keras-negative", lambda tmp: conventions.from_keras(-1e-3, "keras", "l2"), ValueError,
+         r"keras_strength must be >= 0"),
+    case("to-keras-nan-value", lambda tmp: conventions.to_keras(NAN, "keras", "l2"), ValueError,
+         r"value must be a finite number >= 0, got nan"),
+    case("to-keras-text-value", lambda tmp: conventions.to_keras("0.1", "keras", "l1"), TypeError,
+         r"value must be a real number >= 0, got '0\.1'"),
+    case("from-keras-missing-n", lambda tmp: conventions.from_keras(1e-3, "sklearn_ridge", "l2"), ValueError,
+         r"n \(the number of training samples\) is required for sklearn_ridge l2"),
+    case("to-keras-fractional-n", lambda tmp: conventions.to_keras(1e-3, "seed_text", "l2", n=2.5), TypeError,
+         r"n must be an integer >= 1, got 2\.5"),
+    case("to-keras-zero-c", lambda tmp: conventions.to_keras(0.0, "sklearn_logistic", "l2", n=10), ValueError,
+         r"value must be > 0 for sklearn_logistic"),
     case("ridge-nan-strength", lambda tmp: linear.ridge_closed_form(np.eye(3), np.ones(3), NAN), ValueError,
          r"l2_strength must be a finite number >= 0"),
     case("ridge-wrong-x-shape", lambda tmp: linear.ridge_closed_form(np.ones(3), np.ones(3), 0.1), ValueError,
@@ -136,6 +171,34 @@ CASES = [
          ValueError, r"A must be positive definite \(eigenvalues > 0\)"),
     case("ball-boundary-negative-radius", lambda tmp: linear.ball_boundary("l1", -1.0), ValueError,
          r"radius must be >= 0"),
+    case("lasso-y-does-not-match-x", lambda tmp: linear.lasso_ista(X2, Y4[:-1], 0.1), ValueError,
+         r"y must have shape \(4,\) to match X, got \(3,\)"),
+    case("ridge-gd-nan-in-x", lambda tmp: linear.ridge_gradient_descent(X2_NAN, Y4, 0.1), ValueError,
+         r"X and y must hold finite numbers \(no NaN or inf\)"),
+    case("ridge-negative-l2", lambda tmp: linear.ridge_closed_form(X2, Y4, -0.1), ValueError,
+         r"l2_strength must be >= 0"),
+    case("lasso-negative-l1", lambda tmp: linear.lasso_ista(X2, Y4, -0.1), ValueError, r"l1_strength must be >= 0"),
+    case("ridge-gd-zero-steps", lambda tmp: linear.ridge_gradient_descent(X2, Y4, 0.1, num_steps=0), ValueError,
+         r"num_steps must be an integer >= 1, got 0"),
+    case("lasso-zero-max-steps", lambda tmp: linear.lasso_ista(X2, Y4, 0.1, max_steps=0), ValueError,
+         r"max_steps must be an integer >= 1, got 0"),
+    case("lasso-negative-tol", lambda tmp: linear.lasso_ista(X2, Y4, 0.1, tol=-1.0), ValueError, r"tol must be >= 0"),
+    case("poly-data-one-point", lambda tmp: linear.make_poly_data(n_train=1), ValueError,
+         r"n_train must be an integer >= 2, got 1"),
+    case("poly-data-negative-noise", lambda tmp: linear.make_poly_data(noise=-0.1), ValueError, r"noise must be >= 0"),
+    case("fit-polynomial-zero-degree", lambda tmp: linear.fit_polynomial(np.linspace(-1, 1, 5), np.zeros(5), 0, "l2", 0.1),
+         ValueError, r"degree must be an integer >= 1, got 0"),
+    case("fit-polynomial-negative-strength",
+         lambda tmp: linear.fit_polynomial(np.linspace(-1, 1, 5), np.zeros(5), 3, "l2", -1.0), ValueError,
+         r"strength must be >= 0"),
+    case("optimum-2d-wrong-shape", lambda tmp: linear.penalized_optimum_2d(np.eye(3), np.zeros(3), "l1", 0.1),
+         ValueError, r"A must have shape \(2, 2\) and w_ls shape \(2,\), got \(3, 3\)"),
+    case("optimum-2d-unknown-kind", lambda tmp: linear.penalized_optimum_2d(np.eye(2), np.zeros(2), "none", 0.1),
+         ValueError, r"unknown kind 'none'; allowed: 'l1', 'l2'"),
+    case("level-curve-negative-level", lambda tmp: linear.level_curve(np.eye(2), np.zeros(2), -1.0), ValueError,
+         r"level must be >= 0"),
+    case("ball-boundary-few-points", lambda tmp: linear.ball_boundary("l1", 1.0, num_points=3), ValueError,
+         r"num_points must be an integer >= 5, got 3"),
     # ---- data sources and splits
     case("load-unknown-source", lambda tmp: data.load_dataset("cifar10"), ValueError,
          r"unknown data source 'cifar10'; allowed: 'mnist-5k', 'mnist', 'fashion-mnist'"),
@@ -182,6 +245,8 @@ CASES = [
          r"penalty must be a helpers.penalties.Penalty, got str"),
     case("train-nan-learning-rate", train_with(learning_rate=NAN), ValueError, r"learning_rate must be",
          marks=pytest.mark.xfail(strict=True, reason=LEAD_FILE)),
+    case("build-cnn-penalty-as-text", lambda tmp: keras_module("models").build_cnn("l2"), TypeError,
+         r"penalty must be a helpers.penalties.Penalty, got str"),
     case("evaluate-label-count", lambda tmp: training.evaluate(None, _IMAGES, _LABELS[:3]),
          ValueError, r"labels has 3 labels for 20 images"),
     case("setup-notebook-negative-seed", lambda tmp: notebook.setup_notebook(seed=-1),
@@ -189,24 +254,78 @@ CASES = [
     case("setup-notebook-zero-threads", lambda tmp: notebook.setup_notebook(threads=0), ValueError,
          r"threads must be an integer >= 1, got 0"),
     # ---- lesson 04: cross-validation, schedules, variants, the proximal step
-    case("cnn-classifier-image-dtype", classifier_fit(_IMAGES.astype(np.float64), _LABELS), ValueError,
+    case("cnn-classifier-image-dtype",
+         lambda tmp: keras_module("tuning").CNNClassifier().fit(_IMAGES.astype(np.float64), _LABELS), ValueError,
          r"X must be float32 in \[0, 1\], got dtype float64"),
-    case("cnn-classifier-unknown-kind", lambda tmp: lazy("tuning", "CNNClassifier", kind="L1")(tmp).fit(_IMAGES, _LABELS),
+    case("cnn-classifier-unknown-kind", lambda tmp: keras_module("tuning").CNNClassifier(kind="L1").fit(_IMAGES, _LABELS),
          ValueError, r"unknown penalty kind 'L1'; allowed: 'none', 'l1', 'l2', 'l1_l2'"),
-    case("variant-dropout-one", tuning("build_variant_cnn", dropout_rate=1.0), ValueError,
+    case("cnn-classifier-image-shape", lambda tmp: keras_module("tuning").CNNClassifier().fit(_IMAGES[..., 0], _LABELS), ValueError,
+         r"X must have shape \(n, 28, 28, 1\), got \(20, 28, 28\)"),
+    case("cnn-classifier-label-count", lambda tmp: keras_module("tuning").CNNClassifier().fit(_IMAGES, _LABELS[:-1]), ValueError,
+         r"y has 19 labels for 20 images"),
+    case("variant-negative-weight-decay", lambda tmp: keras_module("tuning").build_variant_cnn(weight_decay=-0.1), ValueError,
+         r"weight_decay must be >= 0"),
+    case("variant-early-stopping-without-validation", lambda tmp: keras_module("tuning").train_variant(TINY, early_stopping_patience=2),
+         ValueError, r"early_stopping_patience needs validation images \(data.y_val is empty\)"),
+    case("variant-zero-patience", lambda tmp: keras_module("tuning").train_variant(TINY, early_stopping_patience=0), ValueError,
+         r"early_stopping_patience must be an integer >= 1, got 0"),
+    case("scheduled-l2-zero", lambda tmp: keras_module("tuning").scheduled_l2(0.0), ValueError,
+         r"l2_strength must be > 0 for a scheduled L2 penalty"),
+    case("scheduled-l2-negative-initial", lambda tmp: keras_module("tuning").scheduled_l2(1e-3, initial_strength=-1.0), ValueError,
+         r"initial_strength must be >= 0"),
+    case("variable-l2-float-strength", lambda tmp: keras_module("tuning").VariableL2(0.1), TypeError,
+         r"strength must be a keras.Variable, got float"),
+    case("schedule-needs-scheduled-penalty",
+         lambda tmp: keras_module("tuning").StrengthSchedule(Penalty.of("l2", 1e-3), keras_module("tuning").linear_warmup(1e-3, 2)), TypeError,
+         r"penalty must be a ScheduledPenalty, got Penalty"),
+    case("schedule-not-callable", lambda tmp: keras_module("tuning").StrengthSchedule(keras_module("tuning").scheduled_l2(1e-3), 0.5), TypeError,
+         r"schedule must be a function epoch -> strength, got float"),
+    case("schedule-returns-negative",
+         lambda tmp: keras_module("tuning").StrengthSchedule(keras_module("tuning").scheduled_l2(1e-3), lambda epoch: -1.0).on_epoch_begin(0), ValueError,
+         r"schedule\(0\) must be >= 0"),
+    case("warmup-negative-target", lambda tmp: keras_module("tuning").linear_warmup(-1.0, 4), ValueError, r"target_strength must be >= 0"),
+    case("warmup-zero-epochs", lambda tmp: keras_module("tuning").linear_warmup(1e-3, 0), ValueError,
+         r"warmup_epochs must be an integer >= 1, got 0"),
+    case("one-se-rule-no-strengths", lambda tmp: keras_module("tuning").one_standard_error_index([], np.zeros((0, 3))), ValueError,
+         r"strengths must be a non-empty 1-D sequence"),
+    case("one-se-rule-wrong-rows", lambda tmp: keras_module("tuning").one_standard_error_index([1.0, 2.0], [[0.5, 0.5, 0.5]]),
+         ValueError, r"fold_scores must have shape \(len\(strengths\), n_folds >= 2\) = \(2, ...\)"),
+    case("one-se-rule-nan", lambda tmp: keras_module("tuning").one_standard_error_index([1.0, NAN], [[0.5, 0.5], [0.5, 0.5]]),
+         ValueError, r"strengths and fold_scores must be finite"),
+    case("nearest-on-grid-empty-grid", lambda tmp: keras_module("tuning").nearest_on_grid([], 1e-3), ValueError,
+         r"grid must be a non-empty 1-D sequence of finite strengths > 0"),
+    case("nearest-on-grid-zero-in-grid", lambda tmp: keras_module("tuning").nearest_on_grid([0.0, 1e-3], 1e-3), ValueError,
+         r"grid must be a non-empty 1-D sequence of finite strengths > 0"),
+    case("nearest-on-grid-negative", lambda tmp: keras_module("tuning").nearest_on_grid([1e-3], -1.0), ValueError,
+         r"strength must be >= 0"),
+    case("nearest-on-grid-text", lambda tmp: keras_module("tuning").nearest_on_grid([1e-3], "big"), TypeError,
+         r"strength must be a real number >= 0, got 'big'"),
+    case("compare-baseline-one-score", lambda tmp: keras_module("tuning").compare_to_baseline([0.9, 0.8], [0.9]), ValueError,
+         r"scores must be a 1-D sequence of at least 2 finite scores"),
+    case("compare-baseline-2d", lambda tmp: keras_module("tuning").compare_to_baseline([0.9, 0.8], [[0.9, 0.8]]), ValueError,
+         r"scores must be a 1-D sequence of at least 2 finite scores"),
+    case("compare-baseline-inf", lambda tmp: keras_module("tuning").compare_to_baseline([0.9, 0.8], [0.9, INF]), ValueError,
+         r"scores must be a 1-D sequence of at least 2 finite scores"),
+    case("variant-dropout-one", lambda tmp: keras_module("tuning").build_variant_cnn(dropout_rate=1.0), ValueError,
          r"dropout_rate must be in \[0, 1\), got 1\.0"),
-    case("variant-nan-learning-rate", tuning("build_variant_cnn", learning_rate=NAN), ValueError,
+    case("variant-nan-learning-rate", lambda tmp: keras_module("tuning").build_variant_cnn(learning_rate=NAN), ValueError,
          r"learning_rate must be a finite number >= 0, got nan"),
-    case("variant-warmup-needs-l2", tuning("train_variant", TINY, kind="l1", strength=1e-3, warmup_epochs=2),
+    case("variant-warmup-needs-l2", lambda tmp: keras_module("tuning").train_variant(TINY, kind="l1", strength=1e-3, warmup_epochs=2),
          ValueError, r"warmup_epochs needs kind 'l2', got kind 'l1'"),
-    case("scheduled-l2-negative", tuning("scheduled_l2", -1e-3), ValueError, r"l2_strength must be >= 0"),
-    case("nearest-on-grid-zero-strength", tuning("nearest_on_grid", [1e-3, 1e-2], 0.0), ValueError,
+    case("scheduled-l2-negative", lambda tmp: keras_module("tuning").scheduled_l2(-1e-3), ValueError, r"l2_strength must be >= 0"),
+    case("nearest-on-grid-zero-strength", lambda tmp: keras_module("tuning").nearest_on_grid([1e-3, 1e-2], 0.0), ValueError,
          r"strength must be > 0"),
-    case("one-se-rule-one-fold", tuning("one_standard_error_index", [1e-3, 1e-2], [[0.9], [0.8]]), ValueError,
+    case("one-se-rule-one-fold", lambda tmp: keras_module("tuning").one_standard_error_index([1e-3, 1e-2], [[0.9], [0.8]]), ValueError,
          r"fold_scores must have shape \(len\(strengths\), n_folds >= 2\)"),
-    case("proximal-unknown-rule", lazy("proximal", "ProximalL1", 1e-3, rule="sgd"),
+    case("proximal-negative-strength", lambda tmp: keras_module("proximal").ProximalL1(-1e-4), ValueError,
+         r"l1_strength must be >= 0"),
+    case("proximal-text-strength", lambda tmp: keras_module("proximal").ProximalL1("big"), TypeError,
+         r"l1_strength must be a real number >= 0, got 'big'"),
+    case("proximal-adam-rule-with-sgd-optimizer", adam_rule_with_sgd, ValueError,
+         r"rule='adam' needs a keras.optimizers.Adam optimizer, got SGD"),
+    case("proximal-unknown-rule", lambda tmp: keras_module("proximal").ProximalL1(1e-3, rule="sgd"),
          ValueError, r"unknown rule 'sgd'; allowed: 'learning_rate', 'adam'"),
-    case("proximal-zero-strength", lazy("proximal", "ProximalL1", 0.0), ValueError,
+    case("proximal-zero-strength", lambda tmp: keras_module("proximal").ProximalL1(0.0), ValueError,
          r"l1_strength must be > 0 for a proximal L1 step"),
     # ---- weights, lesson 02's sweep, plotting, widgets
     case("sparsity-zero-threshold", lambda tmp: weights.sparsity({"conv1": np.ones(3)}, [0.0]), ValueError,
@@ -222,6 +341,33 @@ CASES = [
          ValueError, r"unknown layer 'conv9'; allowed: 'conv1', 'all'"),
     case("run-weight-sweep-zero-strength", lambda tmp: weight_sweep.run_weight_sweep(TINY, strengths=[0.0]),
          ValueError, r"strengths must be a non-empty list of values > 0"),
+    case("kernel-summary-no-weights", lambda tmp: weight_sweep.kernel_summary({}), ValueError,
+         r"weights must be a non-empty dict \{layer name: kernel array\}"),
+    case("kernel-summary-list-of-weights", lambda tmp: weight_sweep.kernel_summary([np.ones(3)]), ValueError,
+         r"weights must be a non-empty dict"),
+    case("kernel-summary-one-edge", lambda tmp: weight_sweep.kernel_summary({"a": np.ones(3)}, [0.0]), ValueError,
+         r"edges must be a 1-D increasing array of at least 2 bin edges"),
+    case("kernel-summary-decreasing-edges", lambda tmp: weight_sweep.kernel_summary({"a": np.ones(3)}, [1.0, 0.0]),
+         ValueError, r"edges must be a 1-D increasing array"),
+    case("sweep-view-kind-none", lambda tmp: weight_sweep.sweep_view(SWEEP, "none", 1e-3), ValueError,
+         r"unknown kind 'none'; allowed: 'l1', 'l2'"),
+    case("sweep-view-zero-strength", lambda tmp: weight_sweep.sweep_view(SWEEP, "l1", 0.0), ValueError,
+         r"strength must be > 0"),
+    case("sweep-view-negative-strength", lambda tmp: weight_sweep.sweep_view(SWEEP, "l1", -1e-3), ValueError,
+         r"strength must be >= 0"),
+    case("sweep-view-text-strength", lambda tmp: weight_sweep.sweep_view(SWEEP, "l1", "big"), TypeError,
+         r"strength must be a real number >= 0, got 'big'"),
+    case("run-weight-sweep-no-strengths", lambda tmp: weight_sweep.run_weight_sweep(None, []), ValueError,
+         r"strengths must be a non-empty list of values > 0"),
+    case("run-weight-sweep-unknown-kind", lambda tmp: weight_sweep.run_weight_sweep(None, [1e-3], ("l3",)),
+         ValueError, r"unknown kind 'l3'; allowed: 'l1', 'l2', 'l1_l2'"),
+    case("run-weight-sweep-kind-none", lambda tmp: weight_sweep.run_weight_sweep(None, [1e-3], ("none",)),
+         ValueError, r"unknown kind 'none'"),
+    case("train-runs-no-specs", lambda tmp: weight_sweep.train_runs(None, {}), ValueError,
+         r"specs must be a non-empty dict \{run name: spec\}"),
+    case("train-runs-proximal-and-regularizer", lambda tmp: weight_sweep.train_runs(
+        None, {"x": {"l1_strength": 1e-4, "proximal": {"l1_strength": 1e-4, "rule": "adam"}}}), ValueError,
+         r"a run with a proximal L1 step takes no L1/L2 regularizer as well"),
     case("penalty-style-unknown-kind", lambda tmp: plotting.penalty_style("L2"),
          ValueError, r"unknown penalty kind 'L2'; allowed: 'none', 'l1', 'l2', 'l1_l2'"),
     case("slider-text-value", lambda tmp: widgets.strength_slider(value="big"), TypeError,
@@ -232,6 +378,10 @@ CASES = [
          r"repeats must be an integer >= 1, got 0"),
     case("latency-no-values", lambda tmp: widgets.measure_latency(print, []), ValueError,
          r"values is empty: give at least one value"),
+    case("blitted-figure-no-artists", blitted_figure(), ValueError,
+         r"artists must list at least one artist of the figure"),
+    case("blitted-figure-foreign-artist", blitted_figure(foreign=True), ValueError,
+         r"artists must hold artists of this figure only"),
     # ---- the cache and output folders
     case("cache-non-writable-directory", lambda tmp: cache.save_arrays(blocked(tmp) / "r.npz", {"a": np.ones(2)}, {}),
          ValueError, r"directory '.*sub' is not a writable folder"),
@@ -266,6 +416,8 @@ CASES = [
          r"strength must be >= 0"),
     case("choose-strength-unknown-metric", lambda tmp: experiment.choose_strength(RESULTS, metric="loss"),
          ValueError, r"unknown metric 'loss'; allowed: 'val_accuracy'"),
+    case("sweep-point-not-one-kind", lambda tmp: experiment.sweep_point({"runs": [{"kind": "none"}]}, 1e-3),
+         ValueError, r"results must be a sweep of one penalty kind \('l1' or 'l2'\)"),
     # ---- the command line: exit code 2, one line on stderr naming the option and what it allows
     case("cli-negative-strength", cli("--l2", "-0.1"), SystemExit, r"argument --l2: expected a finite number >= 0"),
     case("cli-nan-strength", cli("--l1", "nan"), SystemExit, r"argument --l1: expected a finite number >= 0, got 'nan'"),
