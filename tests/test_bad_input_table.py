@@ -1,22 +1,28 @@
 """One table of bad input: every public entry point rejects it with a message naming the argument.
 
-Purpose: a learner will type a wrong value. Each row below makes one bad call and
-states the exception and a regex that must name the argument and what is allowed,
-so ``pytest -v`` on this file reads as the list of what the course refuses:
+Purpose: a learner will type a wrong value, and nothing they type may turn into a
+silent wrong answer. Each row makes one bad call and states the exception and a
+regex that names the argument and what is allowed, so ``pytest -v`` on this file
+reads as the list of what the course refuses. Every bad-input case of the course
+lives here (the other test modules test behaviour); the rows cover:
 
-- penalty strengths: negative, NaN, infinite, text, bool, None (``Penalty``, the
-  NumPy penalties, ``soft_threshold``, the converters, the linear solvers, sweeps);
-- unknown names: penalty kinds, data sources, frameworks, proximal rules (the only
-  optimizer-related name any public function accepts: nothing takes an optimizer
-  name; ``build_cnn`` always uses Adam), layers, metrics;
+- penalty strengths: negative, NaN, infinite, text, bool, None, and zero where a
+  kind needs a strength (``Penalty``, the NumPy penalties, the converters, the
+  linear solvers, schedules, sweeps, the proximal step, sliders);
+- unknown names: penalty kinds, data sources, frameworks, layers, metrics, proximal
+  rules. No public function takes an optimizer name (``build_cnn`` always uses
+  Adam); the one optimizer check, ProximalL1's Adam rule on an SGD model, is a row,
+  and the CLI has no ``--optimizer`` (a row shows it is refused as unknown);
 - data: wrong image shapes, dtypes and ranges, labels out of range or miscounted,
   empty data, a split larger than the data;
-- output: a non-writable folder for the cache, results and the CLI's ``--out``;
+- output: a non-writable folder for the cache, results.json and the CLI's ``--out``;
+  a cache name that would leave the cache folder;
 - the command line ``python -m helpers.experiment``: every bad option exits with
   code 2 and one line on stderr, no traceback.
 
 Rows marked xfail are real gaps in files this branch may not edit (strict: they
-turn into failures once fixed, so the mark gets removed).
+turn into failures once fixed, so the mark gets removed). No row trains for more
+than one epoch on 20 images; most never reach training.
 """
 
 import dataclasses
