@@ -2,9 +2,9 @@
 
 Run from anywhere:  python tests/mutation_check.py  [--keep] [protection substring ...]
 
-For each row of MUTATIONS it copies nothing new: one temporary copy of the repository
-is made, the row's small source change is applied to that copy, the one guarding test
-runs there (PYTHONPATH = the copy), and the file is restored. A protection is
+It makes one temporary copy of the repository; for each row of MUTATIONS it applies
+the row's small source change to that copy, runs the one guarding test there
+(PYTHONPATH = the copy), and restores the file. A protection is
 "caught" when its test fails with the change, "MISSED" when the test still passes.
 The unchanged copy must pass every guarding test first, or no verdict means anything.
 Exit code: 0 when every mutation is caught, 1 otherwise (2: the baseline fails).
