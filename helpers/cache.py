@@ -5,21 +5,45 @@ A cache file is one ``.npz`` holding NumPy arrays plus a ``__provenance__`` entr
 loaded only when that provenance equals the one asked for; a file that is
 missing, stale (other configuration or versions) or damaged is reported and
 recomputed, never shown. Writes go to a temporary file that is renamed into
-place, so an interrupted run leaves the old complete file or none.
+place, so an interrupted run leaves the old complete file or none; the
+temporary file a killed write leaves behind is removed by the next write of
+that name (see :func:`remove_stale_temporaries`).
 """
 
 import json
 import os
 import platform
+import re
+import stat
 import tempfile
+import time
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["cache_dir", "library_versions", "provenance", "save_arrays", "load_arrays", "cached"]
+from helpers.validation import check_writable_dir
+
+__all__ = [
+    "cache_dir",
+    "library_versions",
+    "provenance",
+    "save_arrays",
+    "load_arrays",
+    "cached",
+    "remove_stale_temporaries",
+]
 
 _PROVENANCE_KEY = "__provenance__"
+
+# A temporary file untouched for this long belongs to a dead write. Age is the test because a
+# live write (another kernel or test worker saving the same name) rewrites its file every few
+# milliseconds and the largest cache takes seconds, while asking whether a process still holds
+# the file needs /proc or lsof, which is not portable. An hour is far beyond any write.
+STALE_TEMPORARY_SECONDS = 3600
+# tempfile.mkstemp names: our prefix "<name>.", 8 characters from this alphabet, our suffix.
+_TEMPORARY_PART = r"\.[a-z0-9_]{8}\.tmp"
+_CACHE_NAME = re.compile(r"[A-Za-z0-9_-]+")
 
 
 def cache_dir():
@@ -57,7 +81,8 @@ def provenance(config):
 def save_arrays(path, arrays, provenance_record):
     """Write ``arrays`` and their provenance to ``path`` atomically (temporary file, then rename)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    check_writable_dir("directory", path.parent)
+    remove_stale_temporaries(path)
     payload = {name: np.asarray(value) for name, value in arrays.items()}
     payload[_PROVENANCE_KEY] = np.array(json.dumps(provenance_record, sort_keys=True))
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
@@ -105,7 +130,12 @@ def cached(name, config, compute, *, directory=None, log=print):
     ``compute`` returns a dict of arrays. A missing, stale or damaged file is
     recomputed and replaced; ``log`` gets one line saying which happened.
     """
+    if not isinstance(name, str) or not _CACHE_NAME.fullmatch(name):
+        # The name becomes a file name: "../x" or "a/b" would write outside the cache folder.
+        raise ValueError(f"name must be letters, digits, '_' or '-' (a plain file name), got {name!r}")
     path = Path(directory or cache_dir()) / f"{name}.npz"
+    for leftover in remove_stale_temporaries(path):
+        log(f"Removed {leftover.name}: a temporary file left by an interrupted write of {path.name}.")
     expected = provenance(config)
     try:
         arrays, _ = load_arrays(path, expected)
@@ -118,3 +148,28 @@ def cached(name, config, compute, *, directory=None, log=print):
     arrays = compute()
     save_arrays(path, arrays, expected)
     return arrays
+
+
+def remove_stale_temporaries(path, max_age_seconds=STALE_TEMPORARY_SECONDS):
+    """Delete the ``<name>.<random>.tmp`` files that killed writes of ``path`` left behind -> their paths.
+
+    Only files named exactly as :func:`save_arrays` names its temporary files and not
+    modified for ``max_age_seconds`` are removed: a younger one may be a write in progress.
+    """
+    path = Path(path)
+    pattern = re.compile(re.escape(path.name) + _TEMPORARY_PART)
+    try:
+        candidates = [c for c in path.parent.iterdir() if pattern.fullmatch(c.name)]
+    except OSError:  # no folder yet, or not readable: nothing of ours to remove
+        return []
+    removed = []
+    for candidate in candidates:
+        try:
+            info = candidate.lstat()
+            if not stat.S_ISREG(info.st_mode) or time.time() - info.st_mtime < max_age_seconds:
+                continue  # a link or folder is not ours; a young file may be a live write
+            candidate.unlink()
+        except OSError:  # removed by another process meanwhile, or a read-only folder
+            continue
+        removed.append(candidate)
+    return removed

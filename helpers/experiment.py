@@ -114,7 +114,8 @@ def make_config(base=None, **changes):
     config = dict(OVERFIT_CONFIG if base is None else base)
     unknown = set(changes) - set(OVERFIT_CONFIG) - {"penalties"}
     if unknown:
-        raise ValueError(f"unknown configuration key(s): {', '.join(sorted(unknown))}")
+        allowed = ", ".join(sorted({*OVERFIT_CONFIG, "penalties"}))
+        raise ValueError(f"unknown configuration key(s): {', '.join(sorted(unknown))}; allowed: {allowed}")
     config.update(changes)
     check_choice("dataset", config["dataset"], DATASETS)
     for name, minimum in (("n_train", 1), ("n_val", 0), ("n_test", 1)):
@@ -124,7 +125,7 @@ def make_config(base=None, **changes):
     check_positive_int("epochs", config["epochs"])
     check_positive_int("batch_size", config["batch_size"])
     if check_strength("learning_rate", config["learning_rate"]) == 0:
-        raise ValueError("learning_rate must be > 0")
+        raise ValueError(f"learning_rate must be > 0, got {config['learning_rate']!r}")
     config["l1_strength"] = check_strength("l1_strength", config["l1_strength"])
     config["l2_strength"] = check_strength("l2_strength", config["l2_strength"])
     config["seeds"] = [check_positive_int("seed", s, minimum=0) for s in config["seeds"]]
@@ -332,11 +333,23 @@ def sweep_point(results, strength):
 
 
 def save_results(results, folder):
-    """Write ``results.json`` into ``folder`` (created if needed) -> its path."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "results.json"
-    path.write_text(json.dumps(results, indent=1, allow_nan=True) + "\n", encoding="utf-8")
+    """Write ``results.json`` into ``folder`` (created if needed) atomically -> its path."""
+    import tempfile
+
+    from helpers.validation import check_writable_dir
+
+    path = check_writable_dir("folder", folder) / "results.json"
+    text = json.dumps(results, indent=1, allow_nan=True) + "\n"
+    # Temporary file, then rename: an interrupted run leaves the old complete file or none.
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.chmod(temporary, 0o644)  # mkstemp makes 0600; a results file is an ordinary file
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
     return path
 
 
@@ -404,6 +417,13 @@ def _strength(text):
     return value
 
 
+def _rate(text):
+    rate = _strength(text)
+    if rate == 0:  # Adam with rate 0 trains nothing: every run would silently equal its initialization
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
+    return rate
+
+
 def _seeds(text):
     try:
         seeds = [int(part) for part in text.replace(",", " ").split()]
@@ -447,7 +467,7 @@ def build_parser():
     add("--l2", type=_strength, metavar="λ2", help="L2 strength λ2 for kinds l2 and l1_l2 (default 1e-2; the seed text's 1e-3 with --full)")
     add("--kinds", type=_kinds, metavar="LIST", help="penalty kinds to run, comma-separated (default none,l1,l2,l1_l2)")
     add("--seeds", type=_seeds, metavar="LIST", help="seeds, comma-separated, e.g. 0,1,2: one run per penalty and seed (default 0)")
-    add("--learning-rate", type=_strength, metavar="RATE", help="Adam learning rate (default 0.001)")
+    add("--learning-rate", type=_rate, metavar="RATE", help="Adam learning rate (default 0.001)")
     add("--threads", type=_positive_int, metavar="N", default=2, help="CPU threads for TensorFlow (default 2)")
     add("--data-path", metavar="FILE", help="a local copy of Keras' mnist.npz for --dataset mnist / --full (no download needed)")
     add("--out", metavar="DIR", help="output folder (default results/experiment-<UTC time>-<config hash>)")

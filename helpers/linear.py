@@ -194,8 +194,13 @@ def level_curve(A, w_ls, level, num_points=181):
     """Points (2, num_points) of the ellipse (w − w_ls)ᵀA(w − w_ls) = level (level >= 0)."""
     level = check_strength("level", level)
     num_points = check_positive_int("num_points", num_points, minimum=3)
+    A = np.asarray(A, dtype=np.float64)
+    if A.shape != (2, 2) or not np.isfinite(A).all() or not np.allclose(A, A.T):
+        raise ValueError(f"A must be a symmetric (2, 2) matrix of finite numbers, got shape {A.shape}")
+    values, vectors = np.linalg.eigh(A)
+    if values.min() <= 0:  # the "ellipse" of an indefinite A is a hyperbola: sqrt would give NaN points
+        raise ValueError(f"A must be positive definite (eigenvalues > 0), got eigenvalues {values.round(6).tolist()}")
     angles = np.linspace(0, 2 * np.pi, num_points)
-    values, vectors = np.linalg.eigh(np.asarray(A, dtype=np.float64))
     circle = np.stack([np.cos(angles), np.sin(angles)])
     return np.asarray(w_ls, dtype=np.float64)[:, None] + vectors @ (np.sqrt(level / values)[:, None] * circle)
 

@@ -49,6 +49,11 @@ def compile_cnn(model, learning_rate=1e-3, outputs=None):
     """
     import keras
 
+    from helpers.validation import check_strength
+
+    if check_strength("learning_rate", learning_rate) == 0:
+        raise ValueError("learning_rate must be > 0, got 0.0")
+
     def metrics():
         return ["accuracy", keras.metrics.SparseCategoricalCrossentropy(name="data_loss")]
 

@@ -37,6 +37,7 @@ def evaluate(model, images, labels, batch_size=EVALUATION_BATCH_SIZE):
     """``{"accuracy": ..., "data_loss": ...}`` on the given images; data loss leaves the penalty out."""
     check_images("images", images)
     check_labels("labels", labels, count=len(images))
+    batch_size = check_positive_int("batch_size", batch_size)
     results = model.evaluate(images, labels, batch_size=batch_size, verbose=0, return_dict=True)
     return {"accuracy": float(results["accuracy"]), "data_loss": float(results["data_loss"])}
 

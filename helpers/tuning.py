@@ -190,11 +190,13 @@ def build_variant_cnn(penalty=None, *, dropout_rate=0.0, augment=False, weight_d
     """
     from helpers.models import build_cnn
 
-    dropout_rate = float(dropout_rate)
-    if not 0.0 <= dropout_rate < 1.0:
+    dropout_rate = check_strength("dropout_rate", dropout_rate)
+    if not dropout_rate < 1.0:
         raise ValueError(f"dropout_rate must be in [0, 1), got {dropout_rate}")
     if weight_decay is not None:
         weight_decay = check_strength("weight_decay", weight_decay)
+    if check_strength("learning_rate", learning_rate) == 0:  # NaN or 0 would train nothing, silently
+        raise ValueError("learning_rate must be > 0, got 0.0")
     base = build_cnn(penalty, learning_rate=learning_rate, compile_model=False)
     inputs = keras.Input(shape=(28, 28, 1))
     x = inputs

@@ -52,7 +52,7 @@ def check_images(name, images):
     if images.ndim != 4 or images.shape[1:] != (28, 28, 1):
         raise ValueError(f"{name} must have shape (n, 28, 28, 1), got {images.shape}")
     if images.shape[0] == 0:
-        raise ValueError(f"{name} is empty (0 images)")
+        raise ValueError(f"{name} is empty (0 images): need at least 1 image")
     if images.dtype != np.float32:
         raise ValueError(f"{name} must be float32 in [0, 1], got dtype {images.dtype}")
     if not (np.isfinite(images).all() and images.min() >= 0.0 and images.max() <= 1.0):
@@ -69,7 +69,7 @@ def check_labels(name, labels, num_classes=10, count=None):
     if not np.issubdtype(labels.dtype, np.integer):
         raise ValueError(f"{name} must hold integers 0..{num_classes - 1}, got dtype {labels.dtype}")
     if count is not None and labels.shape[0] != count:
-        raise ValueError(f"{name} has {labels.shape[0]} labels for {count} images")
+        raise ValueError(f"{name} has {labels.shape[0]} labels for {count} images: need one label per image")
     if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
         raise ValueError(f"{name} must hold labels in 0..{num_classes - 1}, found {labels.min()}..{labels.max()}")
     return labels

@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from helpers.validation import check_strength
+
 __all__ = ["DEFAULT_THRESHOLDS", "kernels", "sparsity", "format_sparsity_table"]
 
 DEFAULT_THRESHOLDS = (1e-2, 1e-3, 1e-4, 1e-5, 1e-6)
@@ -23,9 +25,12 @@ def sparsity(weights, thresholds=DEFAULT_THRESHOLDS):
         weights = kernels(weights)
     if not weights:
         raise ValueError("weights is empty: no kernels to measure")
-    thresholds = tuple(float(t) for t in thresholds)
-    if any(not np.isfinite(t) or t <= 0 for t in thresholds):
-        raise ValueError(f"thresholds must be finite and > 0, got {thresholds}")
+    thresholds = tuple(check_strength("thresholds", t) for t in thresholds)
+    if not thresholds or min(thresholds) <= 0:
+        raise ValueError(f"thresholds must be a non-empty list of finite numbers > 0, got {thresholds}")
+    empty = [name for name, w in weights.items() if np.size(w) == 0]
+    if empty:  # a fraction of no weights is NaN: a silent hole in the table
+        raise ValueError(f"weights[{empty[0]!r}] is empty: every kernel needs at least one weight")
     everything = np.concatenate([np.ravel(w) for w in weights.values()])
     table = {}
     for name, values in [*weights.items(), ("all", everything)]:

@@ -17,6 +17,9 @@ def strength_slider(description="λ", value=1e-3, min_exponent=-6, max_exponent=
     """A log-scale slider for a penalty strength: 10**min_exponent .. 10**max_exponent."""
     import ipywidgets
 
+    from helpers.validation import check_strength
+
+    value = check_strength("value", value)
     if not min_exponent < max_exponent:
         raise ValueError(f"min_exponent ({min_exponent}) must be < max_exponent ({max_exponent})")
     if not 10.0**min_exponent <= value <= 10.0**max_exponent:
@@ -90,6 +93,12 @@ class BlittedFigure:
 
 def measure_latency(callback, values, repeats=3):
     """Call ``callback(v)`` for every value, ``repeats`` times -> {"median_ms", "p95_ms", "calls"}."""
+    from helpers.validation import check_positive_int
+
+    repeats = check_positive_int("repeats", repeats)
+    values = list(values)
+    if not values:
+        raise ValueError("values is empty: give at least one value to call callback with")
     timings = []
     for _ in range(repeats):
         for value in values:

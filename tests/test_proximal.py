@@ -54,20 +54,6 @@ def test_ista_reaches_sklearn_lasso(lasso_problem):
     assert ((w == 0) == (reference == 0)).all() and (reference == 0).sum() == 15
 
 
-@pytest.mark.parametrize(
-    "args, error, message",
-    [
-        ((0.0,), ValueError, "l1_strength must be > 0"),
-        ((-1e-4,), ValueError, "l1_strength must be >= 0"),
-        (("big",), TypeError, "l1_strength must be a real number"),
-        ((1e-4, "sgd"), ValueError, "unknown rule 'sgd'"),
-    ],
-)
-def test_proximal_callback_rejects_bad_input(args, error, message):
-    with pytest.raises(error, match=message):
-        ProximalL1(*args)
-
-
 def _linear_model(optimizer, num_features):
     import keras
 
@@ -123,14 +109,6 @@ def test_one_adam_step_then_the_per_weight_threshold_by_hand():
     expected = np.sign(after_adam) * np.maximum(np.abs(after_adam) - threshold, 0)
     np.testing.assert_allclose(w, expected, rtol=1e-5)
     assert w[0] > 0 and w[1] == 0  # same Adam step size for both; only the tiny-gradient weight's threshold wins
-
-
-def test_adam_rule_needs_adam():
-    import keras
-
-    x, y = np.eye(2), np.ones(2)
-    with pytest.raises(ValueError, match="rule='adam' needs a keras.optimizers.Adam"):
-        _fit_full_batch(_linear_model(keras.optimizers.SGD(0.1), 2), x, y, 1, 0.1, "adam")
 
 
 def test_learning_rate_rule_with_sgd_one_step_by_hand():

@@ -1,7 +1,6 @@
 """BlittedFigure: the fast slider figure (cached background + redrawn artists)."""
 
 import matplotlib.pyplot as plt
-import pytest
 
 from helpers.widgets import BlittedFigure
 
@@ -34,16 +33,3 @@ def test_refresh_puts_the_png_in_the_image_widget():
     live.refresh()
     assert live.widget.format == "png" and bytes(live.widget.value) == live.render_png()
 
-
-def test_empty_animated_is_rejected():
-    figure, _, _ = _figure()
-    with pytest.raises(ValueError, match="artists must list at least one artist"):
-        BlittedFigure(figure, [])
-
-
-def test_artist_of_another_figure_is_rejected():
-    figure, _, _ = _figure()
-    _, _, other_line = _figure()
-    with pytest.raises(ValueError, match="artists must hold artists of this figure only"):
-        BlittedFigure(figure, [other_line])
-    plt.close("all")

@@ -1,0 +1,183 @@
+"""Mutation check: remove each reliability protection from a COPY of the repository and run the test that guards it.
+
+Run from anywhere:  python tests/mutation_check.py  [--keep] [protection substring ...]
+
+It makes one temporary copy of the repository; for each row of MUTATIONS it applies
+the row's small source change to that copy, runs the one guarding test there
+(PYTHONPATH = the copy), and restores the file. A protection is
+"caught" when its test fails with the change, "MISSED" when the test still passes.
+The unchanged copy must pass every guarding test first, or no verdict means anything.
+Exit code: 0 when every mutation is caught, 1 otherwise (2: the baseline fails).
+
+Not collected by pytest (the file name does not start with ``test_``); never touches
+the working tree it was started from.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+TABLE = "tests/test_bad_input_table.py::test_bad_input_is_rejected"
+RELIABILITY = "tests/test_reliability.py::"
+IGNORED = shutil.ignore_patterns(".git", ".venv", "results", "__pycache__", ".ipynb_checkpoints", "build",
+                                 "browser-artifacts", "*.egg-info", ".pytest_cache")
+
+
+@dataclass
+class Mutation:
+    protection: str
+    path: str  # file in the repository
+    original: str  # must occur exactly once in that file
+    mutated: str
+    test: str  # pytest node id of the guarding test
+
+
+MUTATIONS = [
+    Mutation("atomic write: cache (temporary file, then rename)", "helpers/cache.py",
+             'handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")',
+             "handle, temporary = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644), str(path)",
+             RELIABILITY + "test_a_write_killed_midway_leaves_the_old_complete_file_and_its_leftover_is_removed"),
+    Mutation("atomic write: results.json", "helpers/experiment.py",
+             'handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")',
+             "handle, temporary = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644), str(path)",
+             RELIABILITY + "test_a_results_file_write_that_fails_halfway_leaves_the_old_complete_file"),
+    Mutation("allow_pickle=False: cache files", "helpers/cache.py",
+             "np.load(path, allow_pickle=False)", "np.load(path, allow_pickle=True)",
+             RELIABILITY + "test_cache_with_pickled_objects_is_refused_without_running_them"),
+    Mutation("allow_pickle=False: data files", "helpers/data.py",
+             "np.load(npz_path, allow_pickle=False)", "np.load(npz_path, allow_pickle=True)",
+             RELIABILITY + "test_data_file_with_pickled_objects_is_refused_even_with_a_matching_hash"),
+    Mutation("damaged cache reported, not loaded", "helpers/cache.py",
+             "except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:",
+             "except ZeroDivisionError as error:",
+             RELIABILITY + "test_truncated_cache_file_is_reported_as_damaged"),
+    Mutation("stale cache recomputed: configuration", "helpers/cache.py",
+             "if expected_provenance is not None and record !=", "if False and record !=",
+             "tests/test_cache_and_checks.py::test_stale_or_damaged_cache_is_recomputed"),
+    Mutation("stale cache recomputed: library versions", "helpers/cache.py",
+             '"versions": library_versions()}', '"versions": {}}',
+             RELIABILITY + "test_a_cache_made_with_other_library_versions_is_recomputed"),
+    Mutation("sha256 data check", "helpers/data.py",
+             "if actual != expected_sha256:", "if False:",
+             "tests/test_data.py::test_damaged_local_mnist_file_is_refused"),
+    Mutation("strength validation: negative", "helpers/validation.py",
+             "if value < 0:", "if False:", TABLE + "[penalty-negative-l2]"),
+    Mutation("strength validation: NaN / infinite", "helpers/validation.py",
+             "if math.isnan(value) or math.isinf(value):", "if False:", TABLE + "[penalty-nan-l1]"),
+    Mutation("strength validation: bool / non-numeric", "helpers/validation.py",
+             "if isinstance(value, bool) or not isinstance(value, numbers.Real):",
+             "if not isinstance(value, numbers.Real):", TABLE + "[penalty-bool-l2]"),
+    Mutation("strength validation: CLI NaN", "helpers/experiment.py",
+             "if not math.isfinite(value) or value < 0:", "if value < 0:", TABLE + "[cli-nan-strength]"),
+    Mutation("image validation: shape", "helpers/validation.py",
+             "if images.ndim != 4 or images.shape[1:] != (28, 28, 1):", "if False:", TABLE + "[train-image-shape]"),
+    Mutation("image validation: dtype", "helpers/validation.py",
+             "if images.dtype != np.float32:", "if False:", TABLE + "[train-image-dtype]"),
+    Mutation("image validation: empty", "helpers/validation.py",
+             "if images.shape[0] == 0:", "if False:", TABLE + "[train-empty-data]"),
+    Mutation("label validation: range", "helpers/validation.py",
+             "if labels.size and (labels.min() < 0 or labels.max() >= num_classes):", "if False:",
+             TABLE + "[train-label-out-of-range]"),
+    Mutation("label validation: count", "helpers/validation.py",
+             "if count is not None and labels.shape[0] != count:", "if False:", TABLE + "[train-label-count]"),
+    Mutation("split larger than the data", "helpers/data.py",
+             "if size > available:", "if False:", TABLE + "[load-n-train-larger-than-data]"),
+    Mutation("non-writable output folder", "helpers/cache.py",
+             'check_writable_dir("directory", path.parent)', "path.parent.mkdir(parents=True, exist_ok=True)",
+             TABLE + "[cache-non-writable-directory]"),
+    Mutation("cache name stays inside the cache folder", "helpers/cache.py",
+             "if not isinstance(name, str) or not _CACHE_NAME.fullmatch(name):", "if False:",
+             TABLE + "[cache-name-with-a-path]"),
+    Mutation("determinism: train_cnn reseeds", "helpers/training.py",
+             "reseed(seed)  # same seed", "pass  # same seed",
+             RELIABILITY + "test_train_cnn_reseeds_so_a_seed_gives_the_same_run_anywhere_in_a_process"),
+    Mutation("determinism: setup_notebook seeds", "helpers/notebook.py",
+             "    reseed(seed)\n", "    pass\n", RELIABILITY + "test_setup_notebook_seeds_python_and_numpy"),
+    Mutation("determinism: op determinism switched on", "helpers/notebook.py",
+             "tf.config.experimental.enable_op_determinism()", "pass",
+             RELIABILITY + "test_setup_notebook_turns_on_op_determinism"),
+    Mutation("tmp cleanup: leftovers removed", "helpers/cache.py",
+             "candidate.unlink()", "pass",
+             RELIABILITY + "test_only_old_temporary_files_of_the_same_name_are_removed"),
+    Mutation("tmp cleanup: young files (live writes) kept", "helpers/cache.py",
+             "or time.time() - info.st_mtime < max_age_seconds:", "or False:",
+             RELIABILITY + "test_only_old_temporary_files_of_the_same_name_are_removed"),
+    Mutation("tmp cleanup: only our own name pattern", "helpers/cache.py",
+             r'_TEMPORARY_PART = r"\.[a-z0-9_]{8}\.tmp"', r'_TEMPORARY_PART = r"\..*\.tmp"',
+             RELIABILITY + "test_only_old_temporary_files_of_the_same_name_are_removed"),
+    Mutation("tmp cleanup: reported by cached()", "helpers/cache.py",
+             'log(f"Removed {leftover.name}', '(lambda line: None)(f"Removed {leftover.name}',
+             RELIABILITY + "test_a_write_killed_midway_leaves_the_old_complete_file_and_its_leftover_is_removed"),
+    Mutation("CLI error handling: bad values -> one line, exit 2", "helpers/experiment.py",
+             "except (ValueError, TypeError) as error:", "except () as error:", TABLE + "[cli-non-writable-out]"),
+    Mutation("CLI error handling: bad options -> one line, no usage block", "helpers/experiment.py",
+             'self.exit(2, f"{self.prog}: error: {message} (see --help)\\n")', "super().error(message)",
+             TABLE + "[cli-negative-strength]"),
+    Mutation("CLI error handling: data errors -> one line", "helpers/experiment.py",
+             "except ValueError as error:  # e.g. n_train", "except ZeroDivisionError as error:  # e.g. n_train",
+             TABLE + "[cli-n-train-larger-than-data]"),
+    Mutation("notebooks read only verified files", "notebooks/03_cnn_experiment.ipynb",
+             "load_results(REFERENCE_DIR / ", 'load_results(Path(\\"results\\") / ',
+             "tests/test_notebook_independence.py::test_notebook_passes_no_state_through_files[03_cnn_experiment]"),
+]
+
+
+def run_tests(copy, node_ids):
+    """Run pytest on ``node_ids`` inside ``copy`` -> exit code (0 passed, 1 failed, other: could not run)."""
+    env = {**os.environ, "PYTHONPATH": str(copy), "TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0"}
+    env.pop("COURSE_CACHE_DIR", None)
+    command = [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:xdist", "-p", "no:cacheprovider",
+               "-o", "addopts=", *node_ids]
+    return subprocess.run(command, cwd=copy, env=env, capture_output=True, text=True, timeout=900).returncode
+
+
+def check(copy, mutation):
+    """Apply one mutation in ``copy``, run its test, restore -> verdict string."""
+    path = copy / mutation.path
+    source = path.read_text(encoding="utf-8")
+    if source.count(mutation.original) != 1:
+        return f"STALE (text found {source.count(mutation.original)} times)"
+    path.write_text(source.replace(mutation.original, mutation.mutated), encoding="utf-8")
+    try:
+        code = run_tests(copy, [mutation.test])
+    finally:
+        path.write_text(source, encoding="utf-8")
+    return {0: "MISSED", 1: "caught"}.get(code, f"ERROR (pytest exit {code})")
+
+
+def main(argv):
+    keep = "--keep" in argv
+    wanted = [a for a in argv if a != "--keep"]
+    mutations = [m for m in MUTATIONS if not wanted or any(w in m.protection for w in wanted)]
+    start = time.perf_counter()
+    copy = Path(tempfile.mkdtemp(prefix="mutation-check-")) / "repo"
+    shutil.copytree(REPO, copy, ignore=IGNORED)
+    try:
+        if run_tests(copy, sorted({m.test for m in mutations})) != 0:
+            print("baseline: the guarding tests fail on the unchanged copy; fix them first", file=sys.stderr)
+            return 2
+        width = max(len(m.protection) for m in mutations)
+        print(f"{'protection':<{width}}  verdict  test")
+        results = []
+        for mutation in mutations:
+            clock = time.perf_counter()
+            verdict = check(copy, mutation)
+            results.append(verdict)
+            print(f"{mutation.protection:<{width}}  {verdict:<7}  {mutation.test.split('::')[-1]} "
+                  f"({time.perf_counter() - clock:.0f} s)", flush=True)
+    finally:
+        if not keep:
+            shutil.rmtree(copy.parent, ignore_errors=True)
+    caught = results.count("caught")
+    print(f"\n{caught}/{len(results)} mutations caught; wall time {time.perf_counter() - start:.0f} s")
+    return 0 if caught == len(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
