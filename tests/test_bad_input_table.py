@@ -427,7 +427,7 @@ CASES = [
     case("sweep-config-zero-strength", lambda tmp: experiment.sweep_config(None, {"l2": [0.0]}), ValueError,
          r"l2 strengths must be a non-empty list of numbers > 0"),
     case("sweep-config-not-a-dict", lambda tmp: experiment.sweep_config(None, "l2"), ValueError,
-         r"strengths_by_kind must be a dict like \{'l2': \[0.001, 0.01\]\}, got 'l2'"),
+         r"strengths_by_kind must be a dict like \{'l2': \[1e-3, 1e-2\]\}, got 'l2'"),
     case("sweep-point-negative", lambda tmp: experiment.sweep_point(RESULTS, -1.0), ValueError,
          r"strength must be >= 0"),
     case("choose-strength-unknown-metric", lambda tmp: experiment.choose_strength(RESULTS, metric="loss"),

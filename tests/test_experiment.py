@@ -47,7 +47,7 @@ def test_help_documents_every_option(capsys):
 
 def test_no_options_give_the_overfitting_regime():
     config = config_from_args(build_parser().parse_args([]))
-    assert config["dataset"] == "mnist-5k" and config["n_train"] == 500 and config["epochs"] == 40
+    assert config["dataset"] == "mnist-5k" and config["n_train"] == 500 and config["epochs"] == 30
     assert config["n_val"] is None
     assert [p for p in config["penalties"]] == [
         {"l1_strength": 0.0, "l2_strength": 0.0},

@@ -61,7 +61,9 @@ def _linear_model(optimizer, num_features):
 
     reseed(0)
     model = keras.Sequential(
-        [keras.Input((num_features,)), keras.layers.Dense(1, use_bias=False, kernel_initializer="zeros")]
+        [keras.Input((num_features,)),
+         # float32 arithmetic: compared with an exact solver (the CNNs use the bfloat16 fast path).
+         keras.layers.Dense(1, use_bias=False, kernel_initializer="zeros", dtype="float32")]
     )
     model.compile(optimizer=optimizer, loss="mse")  # mse = mean((Xw − y)²): our objective's data term
     return model
