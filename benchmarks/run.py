@@ -261,10 +261,13 @@ def bench_growth(results, quick):
     results["growth"] = {"rows": rows, "data": "fashion-mnist training images (first n)"}
 
 
-def bench_memory(results, quick, out):
+def bench_memory(results, quick):
     """Section 4b: peak resident set of the main job on full-size data (one epoch: memory does not grow with epochs)."""
+    import tempfile
+
+    scratch = tempfile.mkdtemp(prefix="main-job-")  # its results files are not part of the report
     command = [sys.executable, "-m", "helpers.experiment", "--full", "--dataset", "fashion-mnist", "--epochs", "1",
-               "--quiet", "--out", str(out / "main_job_full")]
+               "--quiet", "--out", scratch]
     if quick:
         command += ["--n-train", "8000"]
     start = time.perf_counter()
@@ -410,7 +413,7 @@ def main(argv=None):
                "command": " ".join(["python benchmarks/run.py", *(argv if argv is not None else sys.argv[1:])]),
                "machine": machine()}
     runners = {"seed": bench_seed, "sweep": bench_sweep, "sliders": bench_sliders, "growth": bench_growth,
-               "memory": lambda r, q: bench_memory(r, q, out), "suite": bench_suite}
+               "memory": bench_memory, "suite": bench_suite}
     for section in SECTIONS:
         if section in chosen:
             print(f"[{section}]", flush=True)
