@@ -7,7 +7,7 @@ One code path for both: :func:`make_config` checks a configuration,
 
 From a shell (``python -m helpers.experiment --help`` lists every option)::
 
-    python -m helpers.experiment                              # overfitting regime, offline, ~1 min
+    python -m helpers.experiment                              # overfitting regime, offline, ~30 s
     python -m helpers.experiment --full --dataset fashion-mnist   # the seed's full-size spec, offline
     python -m helpers.experiment --full                       # the seed's spec exactly (downloads MNIST)
 

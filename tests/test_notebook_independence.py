@@ -161,7 +161,8 @@ def test_committed_cache_has_a_provenance_matching_this_environment(path):
     assert record["versions"] == library_versions(), (
         f"{path.name} was made with {record['versions']}, this environment has {library_versions()}: "
         "the lessons would recompute it (minutes). Rebuild the caches (README, 'Rebuilding the cached results') "
-        "or install the versions in requirements.txt."
+        "or install the versions in requirements.txt. If only dtype_policy differs, this CPU has no native "
+        "bfloat16 (or COURSE_FAST_PATH=off): the lessons then rebuild the caches in float32 for this machine."
     )
 
 
