@@ -24,7 +24,6 @@ repeats; ratios come from the same run (the machine may be shared and noisy).
 import argparse
 import json
 import os
-import platform
 import re
 import statistics
 import subprocess

@@ -23,10 +23,7 @@ Importing this module imports Keras (``ProximalL1`` subclasses its ``Callback``)
 in a notebook, call :func:`helpers.notebook.setup_notebook` first.
 """
 
-import numpy as np
-
-from helpers.penalties import soft_threshold
-from helpers.validation import check_choice, check_positive_int, check_strength
+from helpers.validation import check_choice, check_strength
 
 __all__ = [
     "PROXIMAL_RULES",

@@ -1,6 +1,4 @@
-"""Shared test setup: quiet TensorFlow before anything imports it; seeded small fixtures."""
-
-import os
+"""Shared test setup: TensorFlow started as the lessons start it; seeded small fixtures."""
 
 import pytest
 
