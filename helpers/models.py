@@ -1,6 +1,6 @@
 """The seed text's CNN, built the working way: penalties attach to each layer's kernel."""
 
-from helpers.penalties import Penalty
+from helpers.penalties import as_penalty
 
 __all__ = ["build_cnn", "seed_cnn_layers", "compile_cnn", "SEED_CNN_LAYERS"]
 
@@ -21,9 +21,7 @@ def seed_cnn_layers(penalty=None, suffix=""):
     """
     from keras import layers
 
-    penalty = Penalty() if penalty is None else penalty
-    if not isinstance(penalty, Penalty):
-        raise TypeError(f"penalty must be a helpers.penalties.Penalty, got {type(penalty).__name__}")
+    penalty = as_penalty(penalty)
 
     def weighted(layer_class, *args, name, **kwargs):
         # A fresh regularizer object per layer, as Keras expects.
@@ -74,9 +72,7 @@ def build_cnn(penalty=None, learning_rate=1e-3, compile_model=True):
     """
     import keras
 
-    penalty = Penalty() if penalty is None else penalty
-    if not isinstance(penalty, Penalty):
-        raise TypeError(f"penalty must be a helpers.penalties.Penalty, got {type(penalty).__name__}")
+    penalty = as_penalty(penalty)
     model = keras.Sequential([keras.Input(shape=(28, 28, 1)), *seed_cnn_layers(penalty)], name=f"seed_cnn_{penalty.kind}")
     if compile_model:
         compile_cnn(model, learning_rate)

@@ -21,6 +21,7 @@ __all__ = [
     "l1_gradient",
     "l2_gradient",
     "soft_threshold",
+    "as_penalty",
 ]
 
 PENALTY_KINDS = ("none", "l1", "l2", "l1_l2")
@@ -133,3 +134,11 @@ class Penalty:
         if self.kind == "l2":
             return keras.regularizers.L2(self.l2_strength)
         return keras.regularizers.L1L2(l1=self.l1_strength, l2=self.l2_strength)
+
+
+def as_penalty(penalty):
+    """``penalty`` checked to be a :class:`Penalty` (None means no penalty) -> Penalty."""
+    penalty = Penalty() if penalty is None else penalty
+    if not isinstance(penalty, Penalty):
+        raise TypeError(f"penalty must be a helpers.penalties.Penalty, got {type(penalty).__name__}")
+    return penalty

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from helpers.penalties import Penalty
+from helpers.penalties import Penalty, as_penalty
 from helpers.validation import check_images, check_labels, check_positive_int
 
 __all__ = ["TrainingRun", "train_cnn", "train_cnns", "evaluate", "EVALUATION_BATCH_SIZE"]
@@ -52,7 +52,7 @@ def train_cnn(data, penalty=None, *, num_epochs=20, batch_size=64, seed=0, learn
     from helpers.models import build_cnn
     from helpers.notebook import reseed
 
-    penalty = _check_penalty(penalty)
+    penalty = as_penalty(penalty)
     num_epochs, batch_size, seed = _check_training_args(data, num_epochs, batch_size, seed)
     reseed(seed)  # same seed -> same initial weights and batch order
     model = build_cnn(penalty, learning_rate=learning_rate)
@@ -90,7 +90,7 @@ def train_cnns(data, penalties, *, num_epochs=20, batch_size=64, seed=0, learnin
     from helpers.models import build_cnn, compile_cnn, seed_cnn_layers
     from helpers.notebook import reseed
 
-    penalties = [_check_penalty(p) for p in penalties]
+    penalties = [as_penalty(p) for p in penalties]
     if not penalties:
         raise ValueError("penalties is empty: give at least one helpers.penalties.Penalty")
     num_epochs, batch_size, seed = _check_training_args(data, num_epochs, batch_size, seed)
@@ -144,13 +144,6 @@ def _penalty_recorder(towers, penalties):
                 values.append(penalty.value([np.asarray(kernel) for kernel in kernels]))
 
     return PenaltyRecorder()
-
-
-def _check_penalty(penalty):
-    penalty = Penalty() if penalty is None else penalty
-    if not isinstance(penalty, Penalty):
-        raise TypeError(f"penalty must be a helpers.penalties.Penalty, got {type(penalty).__name__}")
-    return penalty
 
 
 def _check_training_args(data, num_epochs, batch_size, seed):
