@@ -7,6 +7,10 @@ never meet (the total loss is a sum, so each model's gradient is its own), each
 starts from the same seeded weights as :func:`train_cnn` would give it, and all
 see the same batches: the histories equal separate ``train_cnn`` runs
 (tests/test_training.py), in a fraction of the time (benchmarks/).
+
+Both go through :func:`fit_model`, which runs a whole epoch in one call of
+Keras' compiled train function (its ``steps_per_execution``): the same batches
+and updates, bit for bit, without a Python round trip per batch.
 """
 
 from dataclasses import dataclass, field
@@ -16,7 +20,7 @@ import numpy as np
 from helpers.penalties import Penalty, as_penalty
 from helpers.validation import check_images, check_labels, check_positive_int
 
-__all__ = ["TrainingRun", "train_cnn", "train_cnns", "evaluate", "EVALUATION_BATCH_SIZE"]
+__all__ = ["TrainingRun", "train_cnn", "train_cnns", "fit_model", "evaluate", "EVALUATION_BATCH_SIZE"]
 
 # Evaluation only runs forward passes: one big batch keeps both cores busy (measured 1.3-2x faster than
 # batches of 64 on 1,000 images); the numbers agree with small batches up to float rounding.
@@ -42,6 +46,67 @@ def evaluate(model, images, labels, batch_size=EVALUATION_BATCH_SIZE):
     return {"accuracy": float(results["accuracy"]), "data_loss": float(results["data_loss"])}
 
 
+def fit_model(model, x, y, *, num_epochs, batch_size, validation=None, callbacks=None,
+              validation_batch_size=EVALUATION_BATCH_SIZE):
+    """``model.fit(x, y, ...)`` quietly, one compiled call per epoch -> Keras' ``History``.
+
+    Keras runs ``steps_per_execution`` batches per call of its compiled train
+    function (default 1: one Python round trip per batch). Here a call covers the
+    whole epoch: the same batches in the same order, so the same numbers bit for
+    bit (tests/test_training.py), and the step is traced once, not twice (a last,
+    smaller batch would trace it again). Measured in benchmarks/. A callback that
+    acts on every batch (``on_train_batch_*``, e.g. ProximalL1) would then see
+    one call per epoch, so with such a callback every batch stays its own call.
+    The model keeps its own setting afterwards.
+    """
+    per_batch = any(_acts_on_every_batch(callback) for callback in callbacks or [])
+    steps = 1 if per_batch else -(-len(x) // batch_size)  # batches per epoch, the last one may be smaller
+    _create_training_state(model, x, y)
+    previous = model.steps_per_execution
+    _set_steps_per_execution(model, steps)
+    try:
+        return model.fit(x, y, epochs=num_epochs, batch_size=batch_size, validation_data=validation,
+                         validation_batch_size=validation_batch_size, callbacks=callbacks, verbose=0)
+    finally:
+        _set_steps_per_execution(model, previous)
+
+
+def _create_training_state(model, x, y):
+    """Create the optimizer's and the metrics' variables now, before Keras traces its train step.
+
+    Keras (TensorFlow backend) creates them inside the first traced step, and TensorFlow
+    traces a function that creates variables twice: seconds of Python for the 8-model
+    sweep. A forward pass and the loss and metrics of one image make them here
+    instead; ``reset_metrics`` then clears what that one image added, so the numbers
+    are unchanged (tests/test_training.py).
+    """
+    import keras
+
+    if not model.optimizer.built:
+        model.optimizer.build(model.trainable_variables)
+    first_x, first_y = keras.tree.map_structure(lambda array: array[:1], (x, y))
+    predicted = model(first_x, training=False)  # no augmentation or dropout, no random numbers drawn
+    model.compute_loss(first_x, first_y, predicted)
+    model.compute_metrics(first_x, first_y, predicted, sample_weight=None)
+    model.reset_metrics()
+
+
+def _acts_on_every_batch(callback):
+    """Does a Keras callback override a per-batch training hook?"""
+    import keras
+
+    base = keras.callbacks.Callback
+    hooks = ("on_train_batch_begin", "on_train_batch_end", "on_batch_begin", "on_batch_end")
+    return any(getattr(type(callback), hook, None) is not getattr(base, hook) for hook in hooks)
+
+
+def _set_steps_per_execution(model, steps):
+    """Set ``model.steps_per_execution``; Keras bakes it into its compiled functions, so those are rebuilt."""
+    if model.steps_per_execution != steps:
+        model.steps_per_execution = steps
+        model.train_function = model.test_function = model.predict_function = None
+
+
 def train_cnn(data, penalty=None, *, num_epochs=20, batch_size=64, seed=0, learning_rate=1e-3, callbacks=None):
     """Train the seed's CNN on ``data`` (a helpers.data.Dataset) and return a :class:`TrainingRun`.
 
@@ -57,16 +122,8 @@ def train_cnn(data, penalty=None, *, num_epochs=20, batch_size=64, seed=0, learn
     reseed(seed)  # same seed -> same initial weights and batch order
     model = build_cnn(penalty, learning_rate=learning_rate)
     validation = (data.x_val, data.y_val) if len(data.y_val) else None
-    fitted = model.fit(
-        data.x_train,
-        data.y_train,
-        epochs=num_epochs,
-        batch_size=batch_size,
-        validation_data=validation,
-        validation_batch_size=EVALUATION_BATCH_SIZE,
-        callbacks=callbacks,
-        verbose=0,
-    )
+    fitted = fit_model(model, data.x_train, data.y_train, num_epochs=num_epochs, batch_size=batch_size,
+                       validation=validation, callbacks=callbacks)
     history = {name: np.asarray(values, dtype=float) for name, values in fitted.history.items()}
     config = _run_config(data, penalty, num_epochs, batch_size, seed, learning_rate)
     return TrainingRun(model=model, history=history, penalty=penalty, config=config)
@@ -107,10 +164,8 @@ def train_cnns(data, penalties, *, num_epochs=20, batch_size=64, seed=0, learnin
     combined = compile_cnn(keras.Model(images, outputs, name="seed_cnns"), learning_rate, outputs=names)
     recorder = _penalty_recorder(towers, penalties)
     validation = (data.x_val, {name: data.y_val for name in names}) if len(data.y_val) else None
-    fitted = combined.fit(data.x_train, {name: data.y_train for name in names}, epochs=num_epochs,
-                          batch_size=batch_size, validation_data=validation,
-                          validation_batch_size=EVALUATION_BATCH_SIZE, callbacks=[recorder, *(callbacks or [])],
-                          verbose=0)
+    fitted = fit_model(combined, data.x_train, {name: data.y_train for name in names}, num_epochs=num_epochs,
+                       batch_size=batch_size, validation=validation, callbacks=[recorder, *(callbacks or [])])
     runs = []
     for index, (name, penalty, tower) in enumerate(zip(names, penalties, towers)):
         logged = f"{name}_" if len(names) > 1 else ""  # Keras does not prefix a single output's metrics

@@ -22,7 +22,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 
 from helpers.data import Dataset
 from helpers.penalties import PENALTY_KINDS, Penalty
-from helpers.training import TrainingRun, evaluate, train_cnn
+from helpers.training import TrainingRun, evaluate, fit_model, train_cnn
 from helpers.validation import (
     check_choice,
     check_images,
@@ -253,8 +253,9 @@ def train_variant(data, *, kind="none", strength=0.0, warmup_epochs=0, dropout_r
     model = build_variant_cnn(penalty, dropout_rate=dropout_rate, augment=augment,
                               weight_decay=weight_decay, learning_rate=learning_rate)
     validation = (data.x_val, data.y_val) if len(data.y_val) else None
-    fitted = model.fit(data.x_train, data.y_train, epochs=num_epochs, batch_size=batch_size,
-                       validation_data=validation, callbacks=callbacks, verbose=0)
+    # Validation in batches of batch_size, as when lesson 04's caches were made (same numbers bit for bit).
+    fitted = fit_model(model, data.x_train, data.y_train, num_epochs=num_epochs, batch_size=batch_size,
+                       validation=validation, callbacks=callbacks, validation_batch_size=batch_size)
     history = {name: np.asarray(values, dtype=float) for name, values in fitted.history.items()}
     history["epochs_run"] = np.asarray(len(fitted.history["loss"]))
     config = {"data": data.summary(), "kind": kind, "strength": float(strength), "warmup_epochs": warmup_epochs,
