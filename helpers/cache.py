@@ -1,7 +1,8 @@
 """Results on disk: written atomically, keyed by their full provenance, checked on load.
 
 A cache file is one ``.npz`` holding NumPy arrays plus a ``__provenance__`` entry
-(JSON text: the configuration, seed, data source and library versions). It is
+(JSON text: the configuration, seed, data source and library versions) and a
+``__made_on__`` entry (the kind of CPU that computed it; not part of the key). It is
 loaded only when that provenance equals the one asked for; a file that is
 missing, stale (other configuration or versions) or damaged is reported and
 recomputed, never shown. Writes go to a temporary file that is renamed into
@@ -32,9 +33,14 @@ __all__ = [
     "load_arrays",
     "cached",
     "remove_stale_temporaries",
+    "made_on",
+    "same_arithmetic",
 ]
 
 _PROVENANCE_KEY = "__provenance__"
+# Where a cache was computed (helpers.fastpath.arithmetic_platform): recorded, not part of its key,
+# because the same results are fine to show on any CPU; tests use it to pick their tolerance.
+_MADE_ON_KEY = "__made_on__"
 
 # A temporary file untouched for this long belongs to a dead write. Age is the test because a
 # live write (another kernel or test worker saving the same name) rewrites its file every few
@@ -78,13 +84,20 @@ def provenance(config):
     return {"config": json.loads(json.dumps(config, sort_keys=True)), "versions": library_versions()}
 
 
-def save_arrays(path, arrays, provenance_record):
-    """Write ``arrays`` and their provenance to ``path`` atomically (temporary file, then rename)."""
+def save_arrays(path, arrays, provenance_record, made_on=None):
+    """Write ``arrays``, their provenance and where they were computed to ``path`` atomically.
+
+    ``made_on``: the CPU that computed them (default: this one, helpers.fastpath.arithmetic_platform).
+    Written to a temporary file that is then renamed into place.
+    """
+    from helpers.fastpath import arithmetic_platform
+
     path = Path(path)
     check_writable_dir("directory", path.parent)
     remove_stale_temporaries(path)
     payload = {name: np.asarray(value) for name, value in arrays.items()}
     payload[_PROVENANCE_KEY] = np.array(json.dumps(provenance_record, sort_keys=True))
+    payload[_MADE_ON_KEY] = np.array(json.dumps(made_on or arithmetic_platform(), sort_keys=True))
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
     try:
         umask = os.umask(0)
@@ -118,10 +131,24 @@ def load_arrays(path, expected_provenance=None):
         raise ValueError(f"cache file {str(path)!r} is damaged ({type(error).__name__}: {error})") from None
     if _PROVENANCE_KEY not in arrays:
         raise ValueError(f"cache file {str(path)!r} has no provenance record")
+    arrays.pop(_MADE_ON_KEY, None)  # read by made_on()
     record = json.loads(str(arrays.pop(_PROVENANCE_KEY)))
     if expected_provenance is not None and record != json.loads(json.dumps(expected_provenance, sort_keys=True)):
         raise ValueError(f"cache file {str(path)!r} was made with another configuration or library versions")
     return arrays, record
+
+
+def made_on(path):
+    """The kind of CPU that computed a cache file (a dict, see helpers.fastpath.arithmetic_platform), or None."""
+    with np.load(Path(path), allow_pickle=False) as stored:
+        return json.loads(str(stored[_MADE_ON_KEY])) if _MADE_ON_KEY in stored.files else None
+
+
+def same_arithmetic(path):
+    """Was the cache file computed on this kind of CPU? Then retraining gives its numbers bit for bit."""
+    from helpers.fastpath import arithmetic_platform
+
+    return made_on(path) == arithmetic_platform()
 
 
 def cached(name, config, compute, *, directory=None, log=print):

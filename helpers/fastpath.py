@@ -18,22 +18,31 @@ import os
 import platform
 from pathlib import Path
 
-__all__ = ["FAST_PATH_ENV", "native_bf16_reason", "choose_dtype_policy", "apply_fast_path", "numeric_settings"]
+__all__ = ["FAST_PATH_ENV", "native_bf16_reason", "choose_dtype_policy", "apply_fast_path", "numeric_settings",
+           "arithmetic_platform"]
 
 FAST_PATH_ENV = "COURSE_FAST_PATH"
 _ON, _OFF = ("auto", "on", "1", "true", "yes"), ("off", "0", "false", "no")
 # CPU flags (Linux /proc/cpuinfo) of instructions that do bfloat16 arithmetic in hardware.
 _BF16_FLAGS = ("avx512_bf16", "amx_bf16")
+# The instruction sets oneDNN chooses its kernels from: a CPU with other ones from this list runs
+# other kernels, which add in another order (results differ in the last bits, training amplifies it).
+_KERNEL_FLAGS = ("avx2", "avx512f", "avx512_bf16", "avx512_fp16", "amx_bf16")
+
+
+def _cpuinfo_field(name, cpuinfo=Path("/proc/cpuinfo")):
+    """The first ``name : value`` line of /proc/cpuinfo -> value, or '' (not Linux, or unreadable)."""
+    try:
+        for line in Path(cpuinfo).read_text().splitlines():
+            if line.split(":", 1)[0].strip() == name:
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return ""
 
 
 def _cpu_flags(cpuinfo=Path("/proc/cpuinfo")):
-    try:
-        for line in Path(cpuinfo).read_text().splitlines():
-            if line.startswith("flags"):
-                return set(line.split(":", 1)[1].split())
-    except OSError:
-        pass
-    return set()  # not Linux, or unreadable: treat as "no native bfloat16"
+    return set(_cpuinfo_field("flags", cpuinfo).split())  # empty: treat as "no native bfloat16"
 
 
 def native_bf16_reason(cpuinfo=Path("/proc/cpuinfo")):
@@ -79,6 +88,19 @@ def apply_fast_path(fast_path=None):
     policy, reason = choose_dtype_policy(fast_path)
     keras.mixed_precision.set_global_policy(policy)
     return policy, reason
+
+
+def arithmetic_platform(cpuinfo=Path("/proc/cpuinfo")):
+    """The CPU as far as it decides the arithmetic: model name and kernel instruction sets -> dict.
+
+    Same versions, settings and seed on the same kind of CPU give the same numbers bit
+    for bit (tests/test_reliability.py); on another kind (AMX instead of AVX-512 BF16,
+    say) oneDNN runs other kernels and a trained network ends up slightly elsewhere,
+    about as far as another seed would put it. Caches record where they were made
+    (helpers.cache.same_arithmetic), so tests know which tolerance applies.
+    """
+    return {"cpu": _cpuinfo_field("model name", cpuinfo) or platform.processor() or "unknown",
+            "machine": platform.machine(), "instruction_sets": sorted(_cpu_flags(cpuinfo) & set(_KERNEL_FLAGS))}
 
 
 def numeric_settings():

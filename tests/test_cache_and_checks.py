@@ -49,3 +49,19 @@ def test_check_close_fails_outside_tolerance():
 def test_check_true_fails_with_detail():
     with pytest.raises(AssertionError, match="gap smaller failed: 0.2 vs 0.1"):
         check_true("gap smaller", 0.2 < 0.1, "0.2 vs 0.1")
+
+
+def test_a_cache_records_where_it_was_computed_outside_its_key(tmp_path):
+    from helpers.cache import made_on, same_arithmetic
+    from helpers.fastpath import arithmetic_platform
+
+    record = provenance({"seed": 0})
+    save_arrays(tmp_path / "here.npz", {"acc": np.arange(3.0)}, record)
+    assert made_on(tmp_path / "here.npz") == arithmetic_platform() and same_arithmetic(tmp_path / "here.npz")
+    elsewhere = {"cpu": "another CPU", "machine": "x86_64", "instruction_sets": ["avx2"]}
+    save_arrays(tmp_path / "there.npz", {"acc": np.arange(3.0)}, record, made_on=elsewhere)
+    assert made_on(tmp_path / "there.npz") == elsewhere and not same_arithmetic(tmp_path / "there.npz")
+    arrays, stored = load_arrays(tmp_path / "there.npz", record)  # still loads: the same results, shown anywhere
+    assert set(arrays) == {"acc"} and stored == record
+    np.savez(tmp_path / "old.npz", acc=np.arange(3.0), __provenance__=np.array("{}"))  # made before this record
+    assert made_on(tmp_path / "old.npz") is None and not same_arithmetic(tmp_path / "old.npz")

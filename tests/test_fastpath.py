@@ -66,3 +66,13 @@ def test_the_choice_is_part_of_every_cache_key():
     from helpers.cache import library_versions
 
     assert library_versions()["dtype_policy"] == keras.mixed_precision.global_policy().name
+
+
+def test_arithmetic_platform_names_the_cpu_and_the_kernel_instruction_sets(cpuinfo):
+    from helpers.fastpath import arithmetic_platform
+
+    amd_like = arithmetic_platform(cpuinfo("fpu sse avx2 avx512f avx512_bf16 avx512_vnni"))
+    assert amd_like == {"cpu": "test CPU", "machine": "x86_64", "instruction_sets": ["avx2", "avx512_bf16", "avx512f"]}
+    amx = arithmetic_platform(cpuinfo("fpu avx2 avx512f avx512_bf16 avx512_fp16 amx_bf16 amx_tile"))
+    assert amx["instruction_sets"] == ["amx_bf16", "avx2", "avx512_bf16", "avx512_fp16", "avx512f"]
+    assert amx != amd_like  # another set of kernels: not "the same arithmetic"
