@@ -99,8 +99,12 @@ def arithmetic_platform(cpuinfo=Path("/proc/cpuinfo")):
     about as far as another seed would put it. Caches record where they were made
     (helpers.cache.same_arithmetic), so tests know which tolerance applies.
     """
-    return {"cpu": _cpuinfo_field("model name", cpuinfo) or platform.processor() or "unknown",
-            "machine": platform.machine(), "instruction_sets": sorted(_cpu_flags(cpuinfo) & set(_KERNEL_FLAGS))}
+    found = {"cpu": _cpuinfo_field("model name", cpuinfo) or platform.processor() or "unknown",
+             "machine": platform.machine(), "instruction_sets": sorted(_cpu_flags(cpuinfo) & set(_KERNEL_FLAGS))}
+    if os.environ.get("ONEDNN_MAX_CPU_ISA"):
+        # oneDNN's own cap on the instructions it uses (e.g. AVX512_CORE_BF16: no AMX) changes the kernels too.
+        found["onednn_max_cpu_isa"] = os.environ["ONEDNN_MAX_CPU_ISA"]
+    return found
 
 
 def numeric_settings():

@@ -76,3 +76,12 @@ def test_arithmetic_platform_names_the_cpu_and_the_kernel_instruction_sets(cpuin
     amx = arithmetic_platform(cpuinfo("fpu avx2 avx512f avx512_bf16 avx512_fp16 amx_bf16 amx_tile"))
     assert amx["instruction_sets"] == ["amx_bf16", "avx2", "avx512_bf16", "avx512_fp16", "avx512f"]
     assert amx != amd_like  # another set of kernels: not "the same arithmetic"
+
+
+def test_a_cap_on_onednn_instructions_is_part_of_the_platform(cpuinfo, monkeypatch):
+    from helpers.fastpath import arithmetic_platform
+
+    flags = cpuinfo("avx2 avx512f avx512_bf16 amx_bf16")
+    uncapped = arithmetic_platform(flags)
+    monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "AVX512_CORE_BF16")
+    assert arithmetic_platform(flags) == {**uncapped, "onednn_max_cpu_isa": "AVX512_CORE_BF16"}
