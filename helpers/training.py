@@ -59,6 +59,11 @@ def fit_model(model, x, y, *, num_epochs, batch_size, validation=None, callbacks
     one call per epoch, so with such a callback every batch stays its own call.
     The model keeps its own setting afterwards.
     """
+    num_epochs, batch_size = check_positive_int("num_epochs", num_epochs), check_positive_int("batch_size", batch_size)
+    if getattr(model, "optimizer", None) is None:
+        raise ValueError("model must be compiled first: model.compile(...), or build it with helpers.models.build_cnn")
+    if not len(x):
+        raise ValueError("x holds no images: give at least one")
     per_batch = any(_acts_on_every_batch(callback) for callback in callbacks or [])
     steps = 1 if per_batch else -(-len(x) // batch_size)  # batches per epoch, the last one may be smaller
     _create_training_state(model, x, y)
