@@ -125,7 +125,7 @@ def bench_seed(results, quick):
     from helpers.penalties import Penalty
     from helpers.training import EVALUATION_BATCH_SIZE, fit_model
 
-    n_train, epochs, repeats = (8000, 2, 1) if quick else (None, 5, 2)
+    n_train, epochs, repeats = (8000, 2, 1) if quick else (None, 5, 3)
     data = load_dataset("fashion-mnist", n_train=n_train, n_val=0)
     policy, reason = choose_dtype_policy()
 
