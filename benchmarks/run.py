@@ -1,6 +1,6 @@
 """The course's benchmarks: one command, a Markdown + JSON report and its figures.
 
-    .venv/bin/python benchmarks/run.py                 # everything, about 20 minutes on 2 cores
+    .venv/bin/python benchmarks/run.py                 # everything, about 13 minutes on 2 cores
     .venv/bin/python benchmarks/run.py --quick         # small sizes, a few minutes: checks the script
     .venv/bin/python benchmarks/run.py --only seed,sweep --out /tmp/bench
 
