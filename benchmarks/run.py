@@ -77,16 +77,15 @@ def peak_flops(policy):
     One AVX-512 FMA unit: 32 float32 or 64 bfloat16 FLOPs per cycle; AMX (Intel's tile unit,
     ``amx_bf16``): 1,024 bfloat16 FLOPs per cycle. oneDNN uses AMX for bfloat16 where it exists.
     """
-    mhz, flags = 0.0, set()
+    from helpers.fastpath import arithmetic_platform, cpuinfo_field
+
     try:
-        lines = Path("/proc/cpuinfo").read_text().splitlines()
-        mhz = max(float(line.split(":")[1]) for line in lines if line.startswith("cpu MHz"))
-        flags = set(next(line for line in lines if line.startswith("flags")).split(":", 1)[1].split())
-    except (OSError, ValueError, StopIteration):
-        pass
+        mhz = float(cpuinfo_field("cpu MHz") or 0.0)
+    except ValueError:
+        mhz = 0.0
     if policy != "mixed_bfloat16":
         per_cycle, unit = 32, "AVX-512 FMA, float32"
-    elif "amx_bf16" in flags:
+    elif "amx_bf16" in arithmetic_platform()["instruction_sets"]:
         per_cycle, unit = 1024, "AMX, bfloat16"
     else:
         per_cycle, unit = 64, "AVX-512 FMA, bfloat16"

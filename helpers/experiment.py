@@ -169,15 +169,10 @@ def config_hash(config):
 
 def _hardware():
     """CPU model and count, OS and machine: where a timing or a result came from."""
-    cpu = platform.processor() or ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {"cpu": cpu, "logical_cpus": os.cpu_count(), "os": platform.platform(), "machine": platform.machine()}
+    from helpers.fastpath import cpuinfo_field
+
+    return {"cpu": cpuinfo_field("model name") or platform.processor() or "", "logical_cpus": os.cpu_count(),
+            "os": platform.platform(), "machine": platform.machine()}
 
 
 def _progress_callback(label, labels, epochs, log, every=1):

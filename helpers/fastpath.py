@@ -19,7 +19,7 @@ import platform
 from pathlib import Path
 
 __all__ = ["FAST_PATH_ENV", "native_bf16_reason", "choose_dtype_policy", "apply_fast_path", "numeric_settings",
-           "arithmetic_platform"]
+           "arithmetic_platform", "cpuinfo_field"]
 
 FAST_PATH_ENV = "COURSE_FAST_PATH"
 _ON, _OFF = ("auto", "on", "1", "true", "yes"), ("off", "0", "false", "no")
@@ -30,7 +30,7 @@ _BF16_FLAGS = ("avx512_bf16", "amx_bf16")
 _KERNEL_FLAGS = ("avx2", "avx512f", "avx512_bf16", "avx512_fp16", "amx_bf16")
 
 
-def _cpuinfo_field(name, cpuinfo=Path("/proc/cpuinfo")):
+def cpuinfo_field(name, cpuinfo=Path("/proc/cpuinfo")):
     """The first ``name : value`` line of /proc/cpuinfo -> value, or '' (not Linux, or unreadable)."""
     try:
         for line in Path(cpuinfo).read_text().splitlines():
@@ -42,7 +42,7 @@ def _cpuinfo_field(name, cpuinfo=Path("/proc/cpuinfo")):
 
 
 def _cpu_flags(cpuinfo=Path("/proc/cpuinfo")):
-    return set(_cpuinfo_field("flags", cpuinfo).split())  # empty: treat as "no native bfloat16"
+    return set(cpuinfo_field("flags", cpuinfo).split())  # empty: treat as "no native bfloat16"
 
 
 def native_bf16_reason(cpuinfo=Path("/proc/cpuinfo")):
@@ -99,7 +99,7 @@ def arithmetic_platform(cpuinfo=Path("/proc/cpuinfo")):
     about as far as another seed would put it. Caches record where they were made
     (helpers.cache.same_arithmetic), so tests know which tolerance applies.
     """
-    found = {"cpu": _cpuinfo_field("model name", cpuinfo) or platform.processor() or "unknown",
+    found = {"cpu": cpuinfo_field("model name", cpuinfo) or platform.processor() or "unknown",
              "machine": platform.machine(), "instruction_sets": sorted(_cpu_flags(cpuinfo) & set(_KERNEL_FLAGS))}
     if os.environ.get("ONEDNN_MAX_CPU_ISA"):
         # oneDNN's own cap on the instructions it uses (e.g. AVX512_CORE_BF16: no AMX) changes the kernels too.
