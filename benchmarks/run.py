@@ -182,12 +182,12 @@ def bench_sweep(results, quick):
     import keras
     import numpy as np
 
-    from helpers.cache import cache_dir, load_arrays
     from helpers.data import load_dataset
     from helpers.experiment import OVERFIT_CONFIG
     from helpers.fastpath import choose_dtype_policy
     from helpers.notebook import reseed
     from helpers.penalties import Penalty
+    from helpers.published import PUBLISHED_DIR, read_result
     from helpers.training import EVALUATION_BATCH_SIZE, train_cnns
 
     epochs = 3 if quick else OVERFIT_CONFIG["epochs"]
@@ -214,11 +214,11 @@ def bench_sweep(results, quick):
         final["course"] = [float(run.history["val_accuracy"][-1]) for run in runs]
         print(f"  sweep repeat {repeat + 1}/{repeats}: separate {timings['separate'][-1]:.1f} s, "
               f"course {timings['course'][-1]:.1f} s", flush=True)
-    # Seed-to-seed spread of test accuracy in the same regime, from lesson 03's verified cache (3 seeds).
+    # Seed-to-seed spread of test accuracy in the same regime, from lesson 03's published result (3 seeds).
     spread = None
-    overfit = cache_dir() / "lesson03_overfit.npz"
+    overfit = PUBLISHED_DIR / "lesson03_overfit.npz"
     if overfit.is_file():
-        arrays, _ = load_arrays(overfit)
+        arrays, _ = read_result(overfit, "lesson03_overfit")
         runs = json.loads(str(arrays["results_json"]))["runs"]
         by_label = {}
         for run in runs:
@@ -257,7 +257,7 @@ def slider_latencies(notebook):
 
 
 def bench_sliders(results, quick):
-    """Section 3: run every lesson in a fresh kernel (committed caches) and read its latency cells."""
+    """Section 3: run every lesson in a fresh kernel (published results) and read its latency cells."""
     import nbformat
     from nbclient import NotebookClient
 
@@ -352,10 +352,12 @@ def bench_suite(results, quick):
 
 
 def machine():
-    from helpers.cache import library_versions
     from helpers.experiment import _hardware
+    from helpers.fastpath import numeric_settings
+    from helpers.published import library_versions
 
-    return {**_hardware(), "versions": library_versions(), "load_average_at_start": os.getloadavg()}
+    return {**_hardware(), "versions": {**library_versions(), **numeric_settings()},
+            "load_average_at_start": os.getloadavg()}
 
 
 def write_figures(results, out):

@@ -20,7 +20,7 @@ Modules, in the order a reader meets them:
 - ``weight_sweep`` a cached λ sweep of the CNN, kept as kernel histograms, sparsity and norms
 - ``training``   seeded training runs that record the data loss apart from the penalty (``train_cnns``: many in one fit)
 - ``fastpath``   bfloat16 arithmetic where the CPU has it, float32 elsewhere (a capability check, one switch)
-- ``cache``      results on disk, written atomically and keyed by their provenance
+- ``published``  the published results the lessons show, and retrained ones in a per-user cache
 - ``checks``     the check-cell pattern: assert within a tolerance, print rounded
 - ``plotting``   the house plot style and one colour / line style per penalty
 - ``widgets``    the λ-slider pattern: a log slider, a figure redrawn in place (``BlittedFigure``: fast), latency
@@ -32,7 +32,6 @@ Modules, in the order a reader meets them:
 import importlib
 
 __all__ = [
-    "cache",
     "checks",
     "conventions",
     "data",
@@ -45,6 +44,7 @@ __all__ = [
     "penalties",
     "plotting",
     "proximal",
+    "published",
     "training",
     "tuning",
     "validation",

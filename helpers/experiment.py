@@ -51,8 +51,9 @@ __all__ = [
     "REFERENCE_DIR",
 ]
 
-# Committed results of long runs (the full-size spec), with their provenance inside.
-REFERENCE_DIR = Path(__file__).resolve().parents[1] / "results_reference"
+# Published results of long runs of the main job (the full-size spec), results.json files with their
+# provenance inside; beside the lessons' published results (helpers.published).
+REFERENCE_DIR = Path(__file__).resolve().parents[1] / "published"
 
 # The overfitting regime (the default): 500 training images and 30 epochs are few enough
 # images and enough passes that the unregularized CNN fits its training set perfectly
@@ -215,8 +216,9 @@ def run_experiment(config, data=None, log=_stderr, log_every=1):
     training, accuracy and data loss on the whole training, validation and test sets.
     ``log`` gets a progress line every ``log_every`` epochs and after the last (None: silent).
     """
-    from helpers.cache import library_versions
     from helpers.data import load_dataset
+    from helpers.fastpath import arithmetic_platform, numeric_settings
+    from helpers.published import library_versions
     from helpers.training import evaluate, train_cnns
 
     config = make_config(config)
@@ -253,7 +255,8 @@ def run_experiment(config, data=None, log=_stderr, log_every=1):
     runs = [run for runs in runs_of_penalty for run in runs]
     return {"config": config, "data": {"name": data.name, "source": data.source, "split": data.split,
                                         "summary": data.summary()},
-            "versions": library_versions(), "hardware": _hardware(), "started_utc": started.isoformat(timespec="seconds"),
+            "versions": {**library_versions(), **numeric_settings()}, "hardware": _hardware(),
+            "made_on": arithmetic_platform(), "started_utc": started.isoformat(timespec="seconds"),
             "finished_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "wall_seconds": round(time.perf_counter() - clock, 1), "runs": runs}
 
@@ -363,15 +366,15 @@ def load_results(path):
 
 
 def cached_results(name, config, data=None, log=print, directory=None, progress=None, log_every=1):
-    """:func:`run_experiment` through :func:`helpers.cache.cached`: recomputed only when the config changes."""
-    from helpers.cache import cached
+    """:func:`run_experiment`'s published result (helpers.published): trained only when the config differs."""
+    from helpers.published import published_or_trained
 
     config = make_config(config)
 
     def compute():
         return {"results_json": np.array(json.dumps(run_experiment(config, data=data, log=progress, log_every=log_every)))}
 
-    arrays = cached(name, config, compute, directory=directory, log=log)
+    arrays = published_or_trained(name, config, compute, cache_dir=directory, log=log)
     return json.loads(str(arrays["results_json"]))
 
 
@@ -517,10 +520,11 @@ def main(argv=None):
     except ValueError as error:  # e.g. n_train larger than the source
         print(f"{parser.prog}: error: {error}", file=sys.stderr)
         return 2
-    setup_notebook(seed=config["seeds"][0], threads=args.threads, fast_path=not args.no_fast_path)
+    fast_path = False if args.no_fast_path else None  # None: $COURSE_FAST_PATH decides (default auto)
+    setup_notebook(seed=config["seeds"][0], threads=args.threads, fast_path=fast_path)
     from helpers.fastpath import choose_dtype_policy
 
-    policy, reason = choose_dtype_policy(not args.no_fast_path)
+    policy, reason = choose_dtype_policy(fast_path)
     _stderr(f"data: {data.summary()}")
     _stderr(f"arithmetic: {policy} ({reason})")
     _stderr(f"runs: {len(config['penalties'])} penalties x {len(config['seeds'])} seed(s), "

@@ -1,6 +1,6 @@
 """The training fast path: bfloat16 arithmetic where the CPU does it natively, float32 elsewhere.
 
-Measured on the course machine (benchmarks/README.md has the numbers): Keras'
+Measured on the course machine (benchmarks/latest/report.md has the numbers): Keras'
 ``mixed_bfloat16`` policy trains the seed's CNN about twice as fast as float32
 with the same accuracy, because the CPU has AVX-512 BF16 instructions and
 TensorFlow's oneDNN kernels use them. Without those instructions, or with
@@ -11,7 +11,9 @@ environment, ``setup_notebook(fast_path=False)``, or ``--no-fast-path``.
 
 Weights stay float32 under ``mixed_bfloat16`` (only the arithmetic is bfloat16),
 and the output layer computes in float32, so probabilities and losses keep
-float32 precision. Which policy produced a result is part of every cache key.
+float32 precision. Which policy computed a published result is part of its provenance
+(helpers.published), not of its key: the same configuration trained either way lands about as
+far apart as two seeds do.
 """
 
 import os
@@ -25,6 +27,10 @@ FAST_PATH_ENV = "COURSE_FAST_PATH"
 _ON, _OFF = ("auto", "on", "1", "true", "yes"), ("off", "0", "false", "no")
 # CPU flags (Linux /proc/cpuinfo) of instructions that do bfloat16 arithmetic in hardware.
 _BF16_FLAGS = ("avx512_bf16", "amx_bf16")
+# oneDNN's cap on the instructions it uses (ONEDNN_MAX_CPU_ISA, e.g. AVX2 or AVX512_CORE_BF16): only
+# caps naming one of these allow bfloat16 instructions. Under a lower cap, oneDNN has no bfloat16
+# convolution at all (measured: "could not create a primitive descriptor" under AVX2).
+_BF16_ISA_CAPS = ("BF16", "FP16", "AMX", "AVX10", "ALL", "DEFAULT")
 # The instruction sets oneDNN chooses its kernels from: a CPU with other ones from this list runs
 # other kernels, which add in another order (results differ in the last bits, training amplifies it).
 _KERNEL_FLAGS = ("avx2", "avx512f", "avx512_bf16", "avx512_fp16", "amx_bf16")
@@ -51,8 +57,14 @@ def native_bf16_reason(cpuinfo=Path("/proc/cpuinfo")):
         return f"bfloat16 kernels are only checked on x86-64, this is {platform.machine()}"
     if os.environ.get("TF_ENABLE_ONEDNN_OPTS", "1").strip().lower() in _OFF:
         return "TF_ENABLE_ONEDNN_OPTS=0 turns off the oneDNN kernels that use bfloat16 instructions"
-    found = _cpu_flags(cpuinfo) & set(_BF16_FLAGS)
-    if not found:
+    cap = os.environ.get("ONEDNN_MAX_CPU_ISA", "").strip().upper()
+    if cap and not any(allowed in cap for allowed in _BF16_ISA_CAPS):
+        return f"ONEDNN_MAX_CPU_ISA={cap} keeps oneDNN below its bfloat16 instructions"
+    flags = _cpu_flags(cpuinfo)
+    if not flags:
+        # Windows and macOS have no /proc/cpuinfo: without the flags, float32 is the safe choice.
+        return f"the CPU's instruction sets are not known here (no readable {cpuinfo}, {platform.system()})"
+    if not flags & set(_BF16_FLAGS):
         return f"the CPU has none of {', '.join(_BF16_FLAGS)}"
     return None
 
@@ -96,8 +108,8 @@ def arithmetic_platform(cpuinfo=Path("/proc/cpuinfo")):
     Same versions, settings and seed on the same kind of CPU give the same numbers bit
     for bit (tests/test_reliability.py); on another kind (AMX instead of AVX-512 BF16,
     say) oneDNN runs other kernels and a trained network ends up slightly elsewhere,
-    about as far as another seed would put it. Caches record where they were made
-    (helpers.cache.same_arithmetic), so tests know which tolerance applies.
+    about as far as another seed would put it. Published results record where they were
+    made (helpers.published.computed_the_same_way), so tests know which tolerance applies.
     """
     found = {"cpu": cpuinfo_field("model name", cpuinfo) or platform.processor() or "unknown",
              "machine": platform.machine(), "instruction_sets": sorted(_cpu_flags(cpuinfo) & set(_KERNEL_FLAGS))}

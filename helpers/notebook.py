@@ -9,16 +9,21 @@ __all__ = ["setup_notebook", "start_tensorflow", "reseed"]
 DEFAULT_SEED = 0
 
 
-def setup_notebook(seed=DEFAULT_SEED, threads=2, fast_path=None):
+def setup_notebook(seed=DEFAULT_SEED, threads=2, fast_path=None, retrain=False):
     """Prepare a fresh kernel for a lesson and return the seed used.
 
     Must run before anything else imports TensorFlow: its C++ log level and
     thread pools are fixed when it starts. ``fast_path`` (None: $COURSE_FAST_PATH,
     default 'auto') picks bfloat16 arithmetic where the CPU has it, see helpers.fastpath.
+    ``retrain=True`` (or $COURSE_RETRAIN=yes) trains the lesson's results on this
+    machine instead of showing the published ones, see helpers.published.
     """
+    from helpers.published import retrain_mode, set_notebook_retrain
     from helpers.validation import check_positive_int
 
     check_positive_int("seed", seed, minimum=0)
+    set_notebook_retrain(retrain)
+    retrain_mode()  # an unknown $COURSE_RETRAIN stops the first cell, not a later one
     start_tensorflow(threads=threads, fast_path=fast_path)
     reseed(seed)
     from helpers.plotting import apply_style

@@ -20,7 +20,16 @@ import numpy as np
 from helpers.penalties import Penalty, as_penalty
 from helpers.validation import check_images, check_labels, check_positive_int
 
-__all__ = ["TrainingRun", "train_cnn", "train_cnns", "fit_model", "evaluate", "EVALUATION_BATCH_SIZE"]
+__all__ = ["TRAINING_RECIPE", "TrainingRun", "train_cnn", "train_cnns", "fit_model", "evaluate", "EVALUATION_BATCH_SIZE"]
+
+# What every trained result depends on besides its configuration (helpers.published matches results on
+# both). Bump "version" when a change to the training code changes what is computed, not only how fast:
+# the published results then no longer match and are retrained (and must be published again).
+TRAINING_RECIPE = {
+    "version": 1,
+    "model": "the seed's CNN (Conv 32-64-64, Dense 64, Dense 10), seeded Glorot weights",
+    "training": "cross-entropy, Adam unless the configuration says otherwise, batches shuffled by the seed",
+}
 
 # Evaluation only runs forward passes: one big batch keeps both cores busy (measured 1.3-2x faster than
 # batches of 64 on 1,000 images); the numbers agree with small batches up to float rounding.

@@ -15,8 +15,9 @@ lives here (the other test modules test behaviour); the rows cover:
   and the CLI has no ``--optimizer`` (a row shows it is refused as unknown);
 - data: wrong image shapes, dtypes and ranges, labels out of range or miscounted,
   empty data, a split larger than the data;
-- output: a non-writable folder for the cache, results.json and the CLI's ``--out``;
-  a cache name that would leave the cache folder;
+- output: a non-writable folder for a result file, results.json and the CLI's ``--out``;
+  a result name that would leave its folder; the retrain switch's unknown values and a
+  user cache inside the published results (bad published files: tests/test_published.py);
 - the command line ``python -m helpers.experiment``: every bad option exits with
   code 2 and one line on stderr, no traceback.
 
@@ -33,8 +34,8 @@ import sys
 import numpy as np
 import pytest
 
-from helpers import (cache, conventions, data, experiment, linear, notebook, penalties, plotting, training, validation,
-                     weight_sweep, weights, widgets)
+from helpers import (conventions, data, experiment, linear, notebook, penalties, plotting, published, training,
+                     validation, weight_sweep, weights, widgets)
 from helpers.data import Dataset
 from helpers.penalties import Penalty
 
@@ -48,6 +49,21 @@ SWEEP = {"kind": np.array(["none", "l1", "l2"]), "strength": np.array([0.0, 1e-3
 X2, Y4 = np.arange(8.0).reshape(4, 2), np.ones(4)
 X2_NAN = np.where(X2 == 0, NAN, X2)
 RESULTS = {"runs": [{"kind": "l2", "label": "L2(0.001)", "l2_strength": 1e-3, "history": {}}]}
+
+
+def with_environment(name, value, call):
+    """``call()`` with the environment variable ``name`` set to ``value``, then restored."""
+    import os
+
+    def run(tmp):
+        saved = os.environ.get(name)
+        os.environ[name] = value
+        try:
+            return call(tmp)
+        finally:
+            os.environ.pop(name) if saved is None else os.environ.__setitem__(name, saved)
+
+    return run
 
 
 def blocked(tmp):
@@ -404,13 +420,22 @@ CASES = [
          r"artists must list at least one artist of the figure"),
     case("blitted-figure-foreign-artist", blitted_figure(foreign=True), ValueError,
          r"artists must hold artists of this figure only"),
-    # ---- the cache and output folders
-    case("cache-non-writable-directory", lambda tmp: cache.save_arrays(blocked(tmp) / "r.npz", {"a": np.ones(2)}, {}),
+    # ---- published results, the user's cache and output folders
+    case("result-non-writable-directory",
+         lambda tmp: published.save_result(blocked(tmp) / "r.npz", "r", {}, {"a": np.ones(2)}, {}),
          ValueError, r"directory '.*sub' is not a writable folder"),
-    case("cache-name-with-a-path", lambda tmp: cache.cached("../escape", {}, dict, directory=tmp), ValueError,
-         r"name must be letters, digits, '_' or '-' \(a plain file name\), got '\.\./escape'"),
-    case("cache-empty-name", lambda tmp: cache.cached("", {}, dict, directory=tmp), ValueError,
+    case("result-name-with-a-path", lambda tmp: published.published_or_trained("../escape", {}, dict, cache_dir=tmp),
+         ValueError, r"name must be letters, digits, '_' or '-' \(a plain file name\), got '\.\./escape'"),
+    case("result-empty-name", lambda tmp: published.published_or_trained("", {}, dict, cache_dir=tmp), ValueError,
          r"name must be letters, digits, '_' or '-'"),
+    case("retrain-switch-unknown-value",
+         with_environment("COURSE_RETRAIN", "sometimes", lambda tmp: published.retrain_mode()), ValueError,
+         r"COURSE_RETRAIN must be one of no, yes, publish \(or 1/0, on/off, true/false\); got 'sometimes'"),
+    case("retrain-flag-not-a-bool", lambda tmp: notebook.setup_notebook(retrain="yes"), TypeError,
+         r"retrain must be True or False, got 'yes' \(str\)"),
+    case("user-cache-inside-published",
+         with_environment("COURSE_CACHE_DIR", str(published.PUBLISHED_DIR / "mine"), lambda tmp: published.user_cache_dir()),
+         ValueError, r"COURSE_CACHE_DIR must not be inside .*published: retrained results never go over"),
     case("writable-dir-is-a-file", lambda tmp: validation.check_writable_dir("--out", blocked(tmp)), ValueError,
          r"--out '.*sub' is not a writable folder"),
     case("save-results-non-writable-folder", lambda tmp: experiment.save_results({}, blocked(tmp)), ValueError,

@@ -19,6 +19,7 @@ def cpuinfo(tmp_path):
 def x86_with_onednn(monkeypatch):
     monkeypatch.setattr("platform.machine", lambda: "x86_64")
     monkeypatch.delenv("TF_ENABLE_ONEDNN_OPTS", raising=False)
+    monkeypatch.delenv("ONEDNN_MAX_CPU_ISA", raising=False)
     monkeypatch.delenv(FAST_PATH_ENV, raising=False)
 
 
@@ -60,16 +61,47 @@ def test_an_unknown_switch_value_is_named(switch):
         choose_dtype_policy(switch)
 
 
-def test_the_choice_is_part_of_every_cache_key():
+def test_the_choice_is_recorded_with_every_result():
     import keras
 
-    from helpers.cache import library_versions
+    from helpers.fastpath import numeric_settings
 
-    assert library_versions()["dtype_policy"] == keras.mixed_precision.global_policy().name
+    assert numeric_settings()["dtype_policy"] == keras.mixed_precision.global_policy().name
 
 
-def test_arithmetic_platform_names_the_cpu_and_the_kernel_instruction_sets(cpuinfo):
+def test_without_proc_cpuinfo_windows_gets_float32_and_says_why(tmp_path, monkeypatch):
     from helpers.fastpath import arithmetic_platform
+
+    monkeypatch.setattr("platform.machine", lambda: "AMD64")
+    monkeypatch.setattr("platform.system", lambda: "Windows")
+    monkeypatch.setattr("platform.processor", lambda: "Intel64 Family 6 Model 85 Stepping 7, GenuineIntel")
+    policy, reason = choose_dtype_policy(cpuinfo=tmp_path / "no-such-file")
+    assert policy == "float32" and "instruction sets are not known here" in reason and "Windows" in reason
+    assert arithmetic_platform(tmp_path / "no-such-file") == {
+        "cpu": "Intel64 Family 6 Model 85 Stepping 7, GenuineIntel", "machine": "AMD64", "instruction_sets": []}
+
+
+def test_macos_on_apple_silicon_gets_float32(tmp_path, monkeypatch):
+    monkeypatch.setattr("platform.machine", lambda: "arm64")
+    monkeypatch.setattr("platform.system", lambda: "Darwin")
+    policy, reason = choose_dtype_policy(cpuinfo=tmp_path / "no-such-file")
+    assert policy == "float32" and "only checked on x86-64, this is arm64" in reason
+
+
+@pytest.mark.parametrize("cap, policy", [("AVX2", "float32"), ("avx512_core", "float32"),
+                                         ("AVX512_CORE_VNNI", "float32"), ("AVX512_CORE_BF16", "mixed_bfloat16"),
+                                         ("AVX512_CORE_AMX", "mixed_bfloat16"), ("ALL", "mixed_bfloat16")])
+def test_a_onednn_cap_below_bfloat16_means_float32(cpuinfo, monkeypatch, cap, policy):
+    # Under ONEDNN_MAX_CPU_ISA=AVX2 oneDNN has no bfloat16 convolution: the fast path would fail, not just slow down.
+    monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", cap)
+    chosen, reason = choose_dtype_policy(cpuinfo=cpuinfo("avx2 avx512f avx512_bf16 amx_bf16"))
+    assert chosen == policy, reason
+
+
+def test_arithmetic_platform_names_the_cpu_and_the_kernel_instruction_sets(cpuinfo, monkeypatch):
+    from helpers.fastpath import arithmetic_platform
+
+    monkeypatch.delenv("ONEDNN_MAX_CPU_ISA", raising=False)
 
     amd_like = arithmetic_platform(cpuinfo("fpu sse avx2 avx512f avx512_bf16 avx512_vnni"))
     assert amd_like == {"cpu": "test CPU", "machine": "x86_64", "instruction_sets": ["avx2", "avx512_bf16", "avx512f"]}

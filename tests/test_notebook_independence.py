@@ -1,15 +1,17 @@
-"""Each notebook runs alone, in a fresh kernel, in any order: nothing passes between notebooks but verified caches.
+"""Each notebook runs alone, in a fresh kernel, in any order: nothing passes between notebooks but published results.
 
 nbval already runs every notebook in its own fresh kernel. What could still make
 one notebook depend on another is a file: one lesson writes it, a later one reads
 it. So, statically (no kernel, well under a second):
 
 1. no code cell reads or writes files, runs shell commands or other notebooks,
-   except through the helpers that verify what they read (``cached`` and friends,
-   ``load_dataset``, ``load_results`` of the committed ``REFERENCE_DIR``);
-2. the caches those helpers read are exactly the committed files, load without
-   pickles, and carry a provenance that matches this environment, so a lesson
-   loads them instead of recomputing (and writing) them.
+   except through the helpers that verify what they read (``published_or_trained``
+   and the lesson helpers built on it, ``load_dataset``, ``load_results`` of the
+   committed ``REFERENCE_DIR``);
+2. the published results those helpers read are exactly the committed files, load
+   without pickles and pass their checksum. (That each lesson's configuration matches
+   its published result is checked by strict nbval: the lesson would print
+   "Training ..." instead of the stored "Published result: ..." line.)
 """
 
 import ast
@@ -21,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers.cache import library_versions, load_arrays
+from helpers.published import read_result
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
@@ -31,7 +33,7 @@ FORBIDDEN_CALLS = {
     "open", "save", "savez", "savez_compressed", "load", "loadtxt", "genfromtxt", "fromfile", "tofile",
     "memmap", "savefig", "imsave", "write_text", "write_bytes", "read_text", "read_bytes", "to_csv",
     "read_csv", "to_pickle", "read_pickle", "to_json", "read_json", "dump", "save_weights", "load_weights",
-    "load_model", "save_model", "save_results", "save_arrays", "load_arrays", "system", "popen", "chdir",
+    "load_model", "save_model", "save_results", "save_result", "read_result", "system", "popen", "chdir",
     "mkdir", "makedirs", "unlink", "remove", "rmtree", "main", "get_file",
 }
 FORBIDDEN_MODULES = {"pickle", "joblib", "shelve", "dill", "subprocess", "shutil", "tempfile", "import_ipynb"}
@@ -64,7 +66,8 @@ def problems_in(source):
                 problems.append(f"call {name}()")
             if name == "load_results" and not any(_mentions(arg, "REFERENCE_DIR") for arg in node.args):
                 problems.append("load_results() of a file other than a committed REFERENCE_DIR one")
-            problems += [f"{name}(directory=...): a cache outside cache/" for k in node.keywords if k.arg == "directory"]
+            problems += [f"{name}({k.arg}=...): results outside their folders" for k in node.keywords
+                         if k.arg in ("directory", "cache_dir", "published_dir")]
         elif isinstance(node, ast.Constant) and node.value == "COURSE_CACHE_DIR":
             problems.append("sets COURSE_CACHE_DIR")
     return problems
@@ -86,7 +89,8 @@ BAD_CELLS = {
     "shell": "!ls ../cache",
     "import-pickle": "import pickle",
     "import-shutil": "from shutil import copy",
-    "cache-elsewhere": 'cached("x", {}, f, directory="/tmp")',
+    "cache-elsewhere": 'published_or_trained("x", {}, f, cache_dir="/tmp")',
+    "published-elsewhere": 'published_or_trained("x", {}, f, published_dir="/tmp")',
     "cache-dir-env": 'os.environ["COURSE_CACHE_DIR"] = "/tmp"',
     "other-results-file": 'load_results("results/run/results.json")',
     "cli-main": "main(['--epochs', '1'])",
@@ -99,7 +103,8 @@ def test_the_checker_flags_file_and_shell_access(bad):
 
 
 def test_the_checker_allows_the_verified_helpers():
-    good = ('results = cached_results("lesson03_overfit", config)\nfull = load_results(REFERENCE_DIR / "x.json")\n'
+    good = ('results = cached_results("lesson03_overfit", config)\nr = published_or_trained("lesson04_x", c, f)\n'
+            '\nfull = load_results(REFERENCE_DIR / "x.json")\n'
             'data = load_dataset("mnist-5k")\nplt.show()\ntext = json.dumps(d)\nx = "a".replace("a", "b")')
     assert problems_in(good) == []
 
@@ -110,15 +115,15 @@ def test_notebook_passes_no_state_through_files(notebook):
     assert not found, f"{notebook.name} touches files outside the verified helpers:\n" + "\n".join(found)
 
 
-def cache_names_read():
-    """Glob patterns of the cache names read by the notebooks, directly or through a helper -> set."""
+def result_names_read():
+    """Glob patterns of the result names read by the notebooks, directly or through a helper -> set."""
     names = set()
     sources = [src for nb in NOTEBOOKS for _, src in code_cells(nb)]
     sources += [p.read_text(encoding="utf-8") for p in (REPO / "helpers").glob("*.py")]
     for source in sources:
         python = "\n".join("pass" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
         for node in ast.walk(ast.parse(python)):
-            if isinstance(node, ast.Call) and _called_name(node) in ("cached", "cached_results") and node.args:
+            if isinstance(node, ast.Call) and _called_name(node) in ("published_or_trained", "cached_results") and node.args:
                 first = node.args[0]
                 if isinstance(first, ast.Constant) and isinstance(first.value, str):
                     names.add(first.value)
@@ -131,39 +136,36 @@ def git(*args):
     return subprocess.run(["git", "-C", str(REPO), *args], capture_output=True, text=True)
 
 
-CACHE_FILES = sorted((REPO / "cache").glob("*.npz"))
+PUBLISHED_FILES = sorted((REPO / "published").glob("*.npz"))
 IS_CHECKOUT = git("rev-parse", "--is-inside-work-tree").stdout.strip() == "true"
 
 
-def test_every_cache_the_lessons_read_is_committed_and_every_committed_cache_is_read():
-    names = cache_names_read()
+def test_every_result_the_lessons_read_is_published_and_every_published_result_is_read():
+    names = result_names_read()
     assert {"lesson02_weight_sweep", "lesson03_overfit", "lesson04_cv_grid"} <= names  # the scan sees them
-    stems = [p.stem for p in CACHE_FILES]
+    stems = [p.stem for p in PUBLISHED_FILES]
     unread = [s for s in stems if not any(fnmatch.fnmatchcase(s, n) for n in names)]
     missing = [n for n in names if not any(fnmatch.fnmatchcase(s, n) for s in stems)]
-    assert not missing, f"lessons read caches that are not in cache/ (they would train for minutes): {missing}"
-    assert not unread, f"cache/ holds files no lesson reads: {unread}"
+    assert not missing, f"lessons read results that are not in published/ (they would train for minutes): {missing}"
+    assert not unread, f"published/ holds files no lesson reads: {unread}"
 
 
 @pytest.mark.skipif(not IS_CHECKOUT, reason="not a git checkout")
-def test_caches_are_exactly_the_committed_files():
-    tracked = set(git("ls-files", "cache", "results_reference").stdout.split())
-    present = {str(p.relative_to(REPO)) for p in [*CACHE_FILES, *(REPO / "results_reference").glob("*")]}
+def test_published_results_are_exactly_the_committed_files():
+    tracked = set(git("ls-files", "published").stdout.split())
+    present = {str(p.relative_to(REPO)) for p in (REPO / "published").iterdir()}
     assert present <= tracked, f"not committed: {sorted(present - tracked)}"
-    changed = git("status", "--porcelain", "--", "cache", "results_reference").stdout.strip()
-    assert not changed, f"differ from the committed files (a lesson recomputed them?):\n{changed}"
+    changed = git("status", "--porcelain", "--", "published").stdout.strip()
+    assert not changed, f"differ from the committed files (something wrote over a published result?):\n{changed}"
 
 
-@pytest.mark.parametrize("path", CACHE_FILES, ids=lambda p: p.stem)
-def test_committed_cache_has_a_provenance_matching_this_environment(path):
-    arrays, record = load_arrays(path)  # allow_pickle=False inside: a cache cannot run code
-    assert arrays and isinstance(record.get("config"), dict) and record["config"], "no configuration recorded"
-    assert record["versions"] == library_versions(), (
-        f"{path.name} was made with {record['versions']}, this environment has {library_versions()}: "
-        "the lessons would recompute it (minutes). Rebuild the caches (README, 'Rebuilding the cached results') "
-        "or install the versions in requirements.txt. If only dtype_policy differs, this CPU has no native "
-        "bfloat16 (or COURSE_FAST_PATH=off): the lessons then rebuild the caches in float32 for this machine."
-    )
+@pytest.mark.parametrize("path", PUBLISHED_FILES, ids=lambda p: p.stem)
+def test_published_result_is_intact_and_says_how_it_was_made(path):
+    arrays, meta = read_result(path, path.stem)  # allow_pickle=False, checksum and name checked inside
+    assert arrays and meta["key"]["config"], "no configuration recorded"
+    made = meta["provenance"]
+    assert set(made) == {"date", "versions", "dtype_policy", "onednn", "cpu", "command"}, sorted(made)
+    assert made["versions"].get("keras") and made["cpu"].get("cpu") and made["command"]
 
 
 def test_reference_results_are_valid():

@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from helpers.cache import STALE_TEMPORARY_SECONDS, cached, load_arrays, provenance, save_arrays
+from helpers.published import (STALE_TEMPORARY_SECONDS, ResultFileError, published_or_trained, read_result,
+                               result_key, save_result, user_result_path)
 
 TRAIN_AND_PRINT = textwrap.dedent(
     """
@@ -43,43 +44,44 @@ def test_same_configuration_and_seed_give_identical_metrics_in_two_fresh_process
 WRITE_FOREVER = textwrap.dedent(
     """
     import sys, numpy as np
-    from helpers.cache import provenance, save_arrays
+    from helpers.published import result_key, save_result
     big = np.random.default_rng(0).random((40, 1_000_000))  # 320 MB: the write takes a while
     print("writing", flush=True)
-    save_arrays(sys.argv[1], {"value": big}, provenance({"version": "new"}))
+    save_result(sys.argv[1], "result", result_key({"version": "new"}), {"value": big}, {})
     """
 )
 
 
 def test_a_write_killed_midway_leaves_the_old_complete_file_and_its_leftover_is_removed(tmp_path, capsys):
-    target = tmp_path / "result.npz"
-    save_arrays(target, {"value": np.arange(5.0)}, provenance({"version": "old"}))
+    target = user_result_path("result", {"version": "old"}, tmp_path)
+    save_result(target, "result", result_key({"version": "old"}), {"value": np.arange(5.0)}, {})
     before = target.stat()
     process = subprocess.Popen([sys.executable, "-c", WRITE_FOREVER, str(target)], stdout=subprocess.PIPE, text=True)
     assert process.stdout.readline().strip() == "writing"
     # Kill while the new file is being written: its temporary file exists, or (were the write not
     # atomic) the target itself has changed.
     deadline = time.time() + 30
-    while not list(tmp_path.glob("result.npz.*.tmp")) and target.stat()[6:] == before[6:] and time.time() < deadline:
+    while not list(tmp_path.glob(f"{target.name}.*.tmp")) and target.stat()[6:] == before[6:] and time.time() < deadline:
         time.sleep(0.01)
     process.send_signal(signal.SIGKILL)
     process.wait()
-    arrays, record = load_arrays(target, provenance({"version": "old"}))
+    arrays, meta = read_result(target, "result")
     np.testing.assert_array_equal(arrays["value"], np.arange(5.0))
-    assert record["config"] == {"version": "old"}, "the old file was replaced by a partial one"
+    assert meta["key"]["config"] == {"version": "old"}, "the old file was replaced by a partial one"
 
     # SIGKILL gives no chance to clean up: the partial temporary file stays behind ...
-    leftovers = list(tmp_path.glob("result.npz.*.tmp"))
+    leftovers = list(tmp_path.glob(f"{target.name}.*.tmp"))
     assert len(leftovers) == 1, "the kill did not land mid-write"
     # ... and is kept while young (it could be another process's write in progress) ...
-    cached("result", {"version": "old"}, dict, directory=tmp_path)
+    lookup = dict(published_dir=tmp_path / "no-published-results", cache_dir=tmp_path)
+    published_or_trained("result", {"version": "old"}, dict, **lookup)
     assert leftovers[0].exists() and "Removed" not in capsys.readouterr().out
     # ... and removed, with a line saying so, by the next use of that name once it is old.
     an_hour_ago = time.time() - STALE_TEMPORARY_SECONDS - 60
     os.utime(leftovers[0], (an_hour_ago, an_hour_ago))
-    assert cached("result", {"version": "old"}, dict, directory=tmp_path)["value"].tolist() == [0, 1, 2, 3, 4]
+    assert published_or_trained("result", {"version": "old"}, dict, **lookup)["value"].tolist() == [0, 1, 2, 3, 4]
     assert f"Removed {leftovers[0].name}: a temporary file left by an interrupted write" in capsys.readouterr().out
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["result.npz"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [target.name]
 
 
 def test_only_old_temporary_files_of_the_same_name_are_removed(tmp_path):
@@ -87,12 +89,12 @@ def test_only_old_temporary_files_of_the_same_name_are_removed(tmp_path):
     names = {"r.npz.k3x_9q2a.tmp": an_hour_ago,   # ours and dead: removed
              "r.npz.p0w1z8m4.tmp": time.time(),   # ours but young (a live write?): kept
              "r.npz.notes.tmp": an_hour_ago,      # not a name mkstemp makes: kept
-             "other.npz.k3x_9q2a.tmp": an_hour_ago,  # another cache's: kept
+             "other.npz.k3x_9q2a.tmp": an_hour_ago,  # another result's: kept
              "r.npz.k3x_9q2a.tmp.keep": an_hour_ago}
     for name, mtime in names.items():
         (tmp_path / name).write_bytes(b"partial")
         os.utime(tmp_path / name, (mtime, mtime))
-    save_arrays(tmp_path / "r.npz", {"a": np.ones(2)}, provenance({}))
+    save_result(tmp_path / "r.npz", "r", result_key({}), {"a": np.ones(2)}, {})
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted({*names, "r.npz"} - {"r.npz.k3x_9q2a.tmp"})
 
 
@@ -123,22 +125,20 @@ def test_a_results_file_write_that_fails_halfway_leaves_the_old_complete_file(tm
     assert [p.name for p in tmp_path.iterdir()] == ["results.json"], "a temporary file was left behind"
 
 
-def test_truncated_cache_file_is_reported_as_damaged(tmp_path):
-    target = tmp_path / "result.npz"
-    save_arrays(target, {"value": np.arange(1000.0)}, provenance({}))
+def test_truncated_result_file_is_reported_as_damaged(tmp_path):
+    target = save_result(tmp_path / "result.npz", "result", result_key({}), {"value": np.arange(1000.0)}, {})
     target.write_bytes(target.read_bytes()[:500])
-    with pytest.raises(ValueError, match="damaged"):
-        load_arrays(target)
+    with pytest.raises(ResultFileError, match="damaged"):
+        read_result(target)
 
 
-def test_altered_cache_file_is_reported_as_damaged(tmp_path):
-    target = tmp_path / "result.npz"
-    save_arrays(target, {"value": np.arange(1000.0)}, provenance({}))
+def test_result_file_with_flipped_bits_is_reported_as_damaged(tmp_path):
+    target = save_result(tmp_path / "result.npz", "result", result_key({}), {"value": np.arange(1000.0)}, {})
     data = bytearray(target.read_bytes())
     data[200] ^= 0xFF  # flip bits inside the stored array: the zip CRC no longer matches
     target.write_bytes(bytes(data))
-    with pytest.raises(ValueError, match="damaged"):
-        load_arrays(target)
+    with pytest.raises(ResultFileError, match="damaged"):
+        read_result(target)
 
 
 class RunsCodeWhenUnpickled:
@@ -151,14 +151,15 @@ class RunsCodeWhenUnpickled:
         return (Path.touch, (self.marker,))
 
 
-def test_cache_with_pickled_objects_is_refused_without_running_them(tmp_path):
+def test_result_file_with_pickled_objects_is_refused_without_running_them(tmp_path):
     target, marker = tmp_path / "result.npz", tmp_path / "code-ran"
-    # A well-formed cache (with provenance) whose array holds a pickle: only allow_pickle=False stops it.
+    # A well-formed result file (with its record) whose array holds a pickle: only allow_pickle=False stops it.
+    record = {"name": "result", "key": result_key({}), "provenance": {}, "sha256": "0" * 64}
     np.savez(target, value=np.array([RunsCodeWhenUnpickled(marker)], dtype=object),
-             __provenance__=np.array(json.dumps(provenance({}), sort_keys=True)))
-    with pytest.raises(ValueError, match="damaged.*allow_pickle=False"):
-        load_arrays(target)
-    assert not marker.exists(), "loading the cache ran code from it"
+             __result__=np.array(json.dumps(record, sort_keys=True)))
+    with pytest.raises(ResultFileError, match="damaged.*allow_pickle=False"):
+        read_result(target)
+    assert not marker.exists(), "loading the result file ran code from it"
 
 
 def test_data_file_with_pickled_objects_is_refused_even_with_a_matching_hash(tmp_path, monkeypatch):
@@ -172,22 +173,6 @@ def test_data_file_with_pickled_objects_is_refused_even_with_a_matching_hash(tmp
     with pytest.raises(ValueError, match="allow_pickle=False"):
         data_module.load_dataset("mnist", path=fake, n_val=0)
     assert not marker.exists(), "loading the data file ran code from it"
-
-
-def test_a_cache_made_with_other_library_versions_is_recomputed(tmp_path, monkeypatch):
-    from helpers import cache as cache_module
-
-    calls, messages = [], []
-
-    def compute():
-        calls.append(1)
-        return {"value": np.array([len(calls)])}
-
-    cached("x", {"seed": 0}, compute, directory=tmp_path, log=messages.append)
-    versions = cache_module.library_versions()
-    monkeypatch.setattr(cache_module, "library_versions", lambda: {**versions, "numpy": "0.0.1"})
-    assert cached("x", {"seed": 0}, compute, directory=tmp_path, log=messages.append)["value"][0] == 2
-    assert "another configuration or library versions" in messages[-1]
 
 
 def test_train_cnn_reseeds_so_a_seed_gives_the_same_run_anywhere_in_a_process(mnist_5k):

@@ -1,12 +1,9 @@
-"""Lesson 04's helpers: the scikit-learn wrapper, the one-SE rule, scheduled λ, the variant CNN, the cache."""
+"""Lesson 04's helpers: the scikit-learn wrapper, the one-SE rule, scheduled λ, the variant CNN."""
 
-import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from helpers.cache import cache_dir, load_arrays
 from helpers.penalties import Penalty
 from helpers.tuning import (
     CNNClassifier,
@@ -125,47 +122,3 @@ def test_variant_keeps_the_penalty_and_adds_the_requested_layers():
     assert model.optimizer.weight_decay == 1e-2
     decayed = {v.path for v in model.trainable_variables if model.optimizer._use_weight_decay(v)}
     assert decayed and all("kernel" in path for path in decayed)  # biases excluded
-
-
-# --- the committed cache files recompute -----------------------------------------------------
-
-
-def _committed(name):
-    path = Path(cache_dir()) / f"{name}.npz"
-    if not path.is_file():
-        pytest.skip(f"{path.name} is not in the checkout (the notebook computes it on first run)")
-    return load_arrays(path)
-
-
-def test_cached_cross_validation_point_recomputes():
-    from sklearn.model_selection import StratifiedKFold
-
-    from helpers.data import load_dataset
-
-    arrays, record = _committed("lesson04_cv_grid")
-    config = record["config"]
-    data = load_dataset("mnist-5k", n_train=config["n_train"])
-    train_index, val_index = next(iter(StratifiedKFold(**config["folds"]).split(data.x_train, data.y_train)))
-    point = int(np.flatnonzero((arrays["kind"] == "l2") & np.isclose(arrays["strength"], 1e-3))[0])
-    estimator = CNNClassifier(kind="l2", strength=1e-3, num_epochs=config["num_epochs"],
-                              batch_size=config["batch_size"], seed=config["seed"])
-    estimator.fit(data.x_train[train_index], data.y_train[train_index])
-    score = estimator.score(data.x_train[val_index], data.y_train[val_index])
-    # Same seed and op determinism: equal up to a couple of images out of ~167 across thread settings.
-    assert score == pytest.approx(arrays["val_scores"][point, 0], abs=0.02)
-
-
-def test_cached_seed_table_point_recomputes():
-    from helpers.data import load_dataset
-    from helpers.training import evaluate
-
-    arrays, record = _committed("lesson04_combinations")
-    config = record["config"]
-    data = load_dataset("mnist-5k", n_train=config["n_train"])
-    name = "L2"
-    spec = json.loads(json.dumps(config["runs"][name]))
-    run = train_variant(data, num_epochs=config["num_epochs"], batch_size=config["batch_size"],
-                        seed=config["seeds"][0], **spec)
-    row = list(arrays["names"]).index(name)
-    accuracy = evaluate(run.model, data.x_test, data.y_test)["accuracy"]
-    assert accuracy == pytest.approx(arrays["test_accuracy"][row, 0], abs=0.01)
