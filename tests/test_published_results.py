@@ -220,8 +220,7 @@ def test_every_published_result_has_a_retrained_point():
     assert {path.stem for path in published_files()} == set(POINTS)
 
 
-@pytest.mark.parametrize("name", sorted(POINTS))
-def test_a_retrained_point_matches_the_published_result(name):
+def check_retrained_point(name):
     from helpers.notebook import setup_notebook
 
     setup_notebook(seed=0)  # the lessons' numeric settings
@@ -236,3 +235,30 @@ def test_a_retrained_point_matches_the_published_result(name):
         np.testing.assert_allclose(np.asarray(fresh[quantity], float), np.asarray(stored[quantity], float),
                                    **({"rtol": tolerance} if relative else {"atol": tolerance, "rtol": 0}),
                                    err_msg=f"{quantity}: {where}")
+
+
+# One class per group of about a minute: pytest-xdist (--dist loadscope) gives each class to one worker,
+# so the two workers share the retraining instead of one worker doing all of it.
+class TestLessons02And03:
+    @pytest.mark.parametrize("name", ["lesson02_weight_sweep", "lesson02_models", "lesson03_overfit", "lesson03_sweep"])
+    def test_a_retrained_point_matches_the_published_result(self, name):
+        check_retrained_point(name)
+
+
+class TestLesson04CrossValidationAndFullSize:
+    @pytest.mark.parametrize("name", ["lesson04_cv_grid", "lesson04_sweep", "full_spec_fashion_mnist"])
+    def test_a_retrained_point_matches_the_published_result(self, name):
+        check_retrained_point(name)
+
+
+class TestLesson04SeedTables:
+    @pytest.mark.parametrize("name", ["lesson04_combinations", "lesson04_decay", "lesson04_warmup"])
+    def test_a_retrained_point_matches_the_published_result(self, name):
+        check_retrained_point(name)
+
+
+def test_every_point_is_checked_once():
+    names = [name for group in (TestLessons02And03, TestLesson04CrossValidationAndFullSize, TestLesson04SeedTables)
+             for mark in group.test_a_retrained_point_matches_the_published_result.pytestmark
+             for name in mark.args[1]]
+    assert sorted(names) == sorted(POINTS)
