@@ -298,17 +298,16 @@ def published_or_trained(name, config, train, *, log=print, published_dir=None, 
     key = result_key(config)
     published = Path(published_dir or PUBLISHED_DIR) / f"{name}.npz"
     if mode == "no":
-        why = _published_differs(published, name, key)
-        if why is None:
-            arrays, meta = read_result(published, name)
-            log(f"Published result: {describe(meta)}")
+        arrays, why = _published_arrays(published, name, key, log)
+        if arrays is not None:
             return arrays
         mine = _user_result(user_result_path(name, config, cache_dir), name, key, log)
         if mine is not None:
             return mine
         log(f"Training {name} here: {why}.")
     else:
-        log(f"Training {name} here ({RETRAIN_ENV}={mode} or retrain=True).")
+        asked = f"{RETRAIN_ENV}={mode}" if os.environ.get(RETRAIN_ENV, "").strip() else "retrain=True"
+        log(f"Training {name} here, as asked ({asked}).")
 
     arrays = train()
     if mode == "publish":
@@ -316,24 +315,29 @@ def published_or_trained(name, config, train, *, log=print, published_dir=None, 
     else:
         target = user_result_path(name, config, cache_dir)
         target.parent.mkdir(parents=True, exist_ok=True)
-    save_result(target, name, key, arrays, _provenance_here(_command(name, "publish" if mode == "publish" else "yes")))
+    save_result(target, name, key, arrays, _provenance_here(_command(name, mode)))
     log(f"Saved to {target}.")
     return {array_name: np.asarray(value) for array_name, value in arrays.items()}
 
 
-def _published_differs(path, name, key):
-    """None when the published file holds ``key``; else why not. A damaged file raises, naming the remedy."""
+def _published_arrays(path, name, key, log):
+    """``(arrays, None)`` when the published file holds ``key``, else ``(None, why not)``.
+
+    A damaged, altered or misnamed published file raises, naming the remedy: it is the
+    course's result, so it is never silently replaced by training.
+    """
     if not path.is_file():
-        return f"no published result {path.name} in {path.parent}"
+        return None, f"no published result {path.name} in {path.parent}"
     try:
-        _, meta = read_result(path, name)
+        arrays, meta = read_result(path, name)
     except ResultFileError as problem:
         raise ResultFileError(
             f"published result {problem}. Restore it with `git checkout -- published/{path.name}`, or train "
             f"this result here instead: {RETRAIN_ENV}=yes, or setup_notebook(retrain=True) in the lesson") from None
     if not same_key(meta["key"], key):
-        return "this configuration differs from the published one"
-    return None
+        return None, "this configuration differs from the published one"
+    log(f"Published result: {describe(meta)}")
+    return arrays, None
 
 
 def _user_result(path, name, key, log):
