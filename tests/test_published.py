@@ -50,7 +50,11 @@ def folders(tmp_path, monkeypatch):
 
 
 def publish(folder, name, config, value=7.0, provenance=ELSEWHERE):
-    return save_result(folder / f"{name}.npz", name, result_key(config), {"value": np.array([value])}, provenance)
+    """A published file as another machine wrote it: its key is the configuration and the recipe, nothing of that machine."""
+    from helpers.training import TRAINING_RECIPE
+
+    key = json.loads(json.dumps({"config": config, "recipe": TRAINING_RECIPE}))
+    return save_result(folder / f"{name}.npz", name, key, {"value": np.array([value])}, provenance)
 
 
 def test_a_published_result_is_shown_whatever_machine_made_it(folders):
@@ -236,6 +240,7 @@ def test_computed_the_same_way_only_with_the_same_versions_settings_and_cpu():
     here = {"provenance": _provenance_here("a command")}
     assert computed_the_same_way(here)
     assert not computed_the_same_way({"provenance": ELSEWHERE})
-    for field, other in [("cpu", {"cpu": "another"}), ("dtype_policy", "float16"), ("onednn", "0"),
+    onednn_off = "1" if here["provenance"]["onednn"] == "0" else "0"
+    for field, other in [("cpu", {"cpu": "another"}), ("dtype_policy", "float16"), ("onednn", onednn_off),
                          ("versions", {**here["provenance"]["versions"], "keras": "9.9.9"})]:
         assert not computed_the_same_way({"provenance": {**here["provenance"], field: other}}), field
