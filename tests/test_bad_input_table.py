@@ -34,7 +34,7 @@ import sys
 import numpy as np
 import pytest
 
-from helpers import (conventions, data, experiment, linear, notebook, penalties, plotting, published, training,
+from helpers import (compare, conventions, data, experiment, linear, notebook, penalties, plotting, published, training,
                      validation, weight_sweep, weights, widgets)
 from helpers.data import Dataset
 from helpers.penalties import Penalty
@@ -420,6 +420,13 @@ CASES = [
          r"artists must list at least one artist of the figure"),
     case("blitted-figure-foreign-artist", blitted_figure(foreign=True), ValueError,
          r"artists must hold artists of this figure only"),
+    # ---- the paired comparison of two recipes over seeds
+    case("paired-one-seed", lambda tmp: compare.paired_difference([0.9], [0.8]), ValueError,
+         r"need at least 2 seeds to estimate the seed noise, got 1"),
+    case("paired-unequal-seeds", lambda tmp: compare.paired_difference([0.9, 0.8], [0.8]), ValueError,
+         r"baseline and other must be 1-D with one value per seed, in the same order; got shapes \(2,\) and \(1,\)"),
+    case("paired-nan", lambda tmp: compare.paired_difference([0.9, NAN], [0.8, 0.7]), ValueError,
+         r"baseline and other must be finite numbers"),
     # ---- published results, the user's cache and output folders
     case("result-non-writable-directory",
          lambda tmp: published.save_result(blocked(tmp) / "r.npz", "r", {}, {"a": np.ones(2)}, {}),
