@@ -214,11 +214,11 @@ def bench_sweep(results, quick):
         final["course"] = [float(run.history["val_accuracy"][-1]) for run in runs]
         print(f"  sweep repeat {repeat + 1}/{repeats}: separate {timings['separate'][-1]:.1f} s, "
               f"course {timings['course'][-1]:.1f} s", flush=True)
-    # Seed-to-seed spread of test accuracy in the same regime, from lesson 03's published result (3 seeds).
+    # Seed-to-seed spread of test accuracy in the same regime (clean labels), from lesson 02's published result (5 seeds).
     spread = None
-    overfit = PUBLISHED_DIR / "lesson03_overfit.npz"
+    overfit = PUBLISHED_DIR / "lesson02_clean.npz"
     if overfit.is_file():
-        arrays, _ = read_result(overfit, "lesson03_overfit")
+        arrays, _ = read_result(overfit, "lesson02_clean")
         runs = json.loads(str(arrays["results_json"]))["runs"]
         by_label = {}
         for run in runs:

@@ -29,7 +29,8 @@ import numpy as np
 
 from helpers.validation import check_choice, check_positive_int
 
-__all__ = ["DATASETS", "Dataset", "DataUnavailableError", "CorruptDataError", "load_dataset", "available_sources"]
+__all__ = ["DATASETS", "Dataset", "DataUnavailableError", "CorruptDataError", "load_dataset", "with_label_noise",
+           "available_sources"]
 
 DATASETS = ("mnist-5k", "mnist", "fashion-mnist")
 NUM_CLASSES = 10
@@ -71,11 +72,15 @@ class Dataset:
     x_test: np.ndarray
     y_test: np.ndarray
     split: dict = field(default_factory=dict)
+    # With label noise (with_label_noise): the true labels of the training images; y_train holds the noisy ones.
+    y_train_true: np.ndarray = None
 
     def summary(self):
         """One line: name, split sizes and source, e.g. for a figure caption or a results file."""
+        noise = self.split.get("label_noise", 0)
+        flipped = f" ({noise:.0%} of labels wrong)" if noise else ""
         return (
-            f"{self.name}: train {len(self.y_train):,} / val {len(self.y_val):,} / "
+            f"{self.name}: train {len(self.y_train):,}{flipped} / val {len(self.y_val):,} / "
             f"test {len(self.y_test):,} images ({self.source})"
         )
 
@@ -266,6 +271,26 @@ def load_dataset(name="mnist-5k", *, n_train=None, n_val=None, n_test=None, spli
 
     split = {"n_train": len(y_train), "n_val": len(y_val), "n_test": len(y_test), "split_seed": split_seed}
     return Dataset(name, source, x_train, y_train, x_val, y_val, x_test, y_test, split)
+
+
+def with_label_noise(data, fraction, seed=0):
+    """A copy of ``data`` whose training labels are wrong for ``fraction`` of the images (chosen by ``seed``).
+
+    Each chosen image gets one of the nine other classes at random: the kind of noise a
+    hurried annotator makes. Validation and test labels stay correct, and the true
+    training labels are kept in ``y_train_true``. The same arguments give the same labels.
+    """
+    import dataclasses
+
+    if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0 <= fraction < 1:
+        raise ValueError(f"fraction must be a number in [0, 1) (the share of wrong training labels), got {fraction!r}")
+    check_positive_int("seed", seed, minimum=0)
+    rng = np.random.default_rng(seed)
+    wrong = rng.permutation(len(data.y_train))[: round(fraction * len(data.y_train))]
+    labels = data.y_train.copy()
+    labels[wrong] = (labels[wrong] + rng.integers(1, NUM_CLASSES, len(wrong))) % NUM_CLASSES  # never the true class
+    split = {**data.split, "label_noise": float(fraction), "noise_seed": seed}
+    return dataclasses.replace(data, y_train=labels, y_train_true=data.y_train, split=split)
 
 
 def available_sources():

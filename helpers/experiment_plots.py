@@ -121,8 +121,9 @@ def sweep_figure(reference=None, num_epochs=20):
             values = reference["history"]["val_" + metric]
             ax.plot(np.arange(1, len(values) + 1), values, color="#999999", linewidth=1,
                     label=f"{reference['label']}: validation")
-        artists[metric] = ax.plot([], [], color="#1b9e77", label="training")[0]
-        artists["val_" + metric] = ax.plot([], [], color="#d95f02", linestyle="--", label="validation")[0]
+        # Coloured by the penalty of the point drawn (draw_sweep_point): solid training, dashed validation.
+        artists[metric] = ax.plot([], [], color="black", linestyle="-", label="training")[0]
+        artists["val_" + metric] = ax.plot([], [], color="black", linestyle="--", label="validation")[0]
         ax.set_xlabel("epoch")
         ax.set_xlim(0.5, num_epochs + 0.5)  # fixed, so a slider can redraw only the lines
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -139,8 +140,10 @@ def sweep_figure(reference=None, num_epochs=20):
 
 def draw_sweep_point(artists, point):
     """Put one sweep point's curves and metrics into ``artists`` (from :func:`sweep_figure`) in place."""
+    color = penalty_style(point["kind"])["color"]
     for metric in ("data_loss", "accuracy", "val_data_loss", "val_accuracy"):
         artists[metric].set_data(point["epochs"], point["history"][metric])
+        artists[metric].set_color(color)
     val = point["val"]["accuracy"] if point.get("val") else float("nan")
     artists["text"].set_text(
         f"{point['label']}: train acc {point['train']['accuracy']:.3f}, val acc {val:.3f}, "

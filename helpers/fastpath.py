@@ -7,7 +7,9 @@ TensorFlow's oneDNN kernels use them. Without those instructions, or with
 oneDNN turned off (``TF_ENABLE_ONEDNN_OPTS=0``), bfloat16 is emulated and was
 measured up to 10x *slower*. So the fast path is chosen by a capability check,
 never assumed, and one switch turns it off: ``COURSE_FAST_PATH=off`` in the
-environment, ``setup_notebook(fast_path=False)``, or ``--no-fast-path``.
+environment or ``--no-fast-path``. The main job and the benchmarks take it by
+default; the lessons compute in float32 (``setup_notebook``), as a learner's laptop
+does, unless asked with ``COURSE_FAST_PATH=on`` or ``setup_notebook(fast_path=True)``.
 
 Weights stay float32 under ``mixed_bfloat16`` (only the arithmetic is bfloat16),
 and the output layer computes in float32, so probabilities and losses keep

@@ -13,15 +13,21 @@ def setup_notebook(seed=DEFAULT_SEED, threads=2, fast_path=None, retrain=False):
     """Prepare a fresh kernel for a lesson and return the seed used.
 
     Must run before anything else imports TensorFlow: its C++ log level and
-    thread pools are fixed when it starts. ``fast_path`` (None: $COURSE_FAST_PATH,
-    default 'auto') picks bfloat16 arithmetic where the CPU has it, see helpers.fastpath.
+    thread pools are fixed when it starts. Lessons compute in float32 on every
+    machine, as a laptop does: then a comparison such as "the hand-written training
+    loop equals Keras' fit" holds to the last digits everywhere. ``fast_path=True``
+    (or $COURSE_FAST_PATH=on) asks for bfloat16 arithmetic where the CPU has it,
+    as the main job uses by default (helpers.fastpath).
     ``retrain=True`` (or $COURSE_RETRAIN=yes) trains the lesson's results on this
     machine instead of showing the published ones, see helpers.published.
     """
+    from helpers.fastpath import FAST_PATH_ENV
     from helpers.published import retrain_mode, set_notebook_retrain
     from helpers.validation import check_positive_int
 
     check_positive_int("seed", seed, minimum=0)
+    if fast_path is None:
+        fast_path = os.environ.get(FAST_PATH_ENV, "off")
     set_notebook_retrain(retrain)
     retrain_mode()  # an unknown $COURSE_RETRAIN stops the first cell, not a later one
     start_tensorflow(threads=threads, fast_path=fast_path)

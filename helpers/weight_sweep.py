@@ -122,7 +122,7 @@ def cached_weight_sweep(data, strengths=SWEEP_STRENGTHS, kinds=SWEEP_KINDS, *, n
         "thresholds": list(DEFAULT_THRESHOLDS),
     }
     compute = lambda: run_weight_sweep(data, strengths, kinds, num_epochs=num_epochs, seed=seed)  # noqa: E731
-    return published_or_trained("lesson02_weight_sweep", config, compute, cache_dir=directory, log=log)
+    return published_or_trained("lesson03_weight_sweep", config, compute, cache_dir=directory, log=log)
 
 
 def _penalty_and_callbacks(spec):
@@ -165,7 +165,7 @@ def cached_runs(data, specs, *, num_epochs=12, seed=0, directory=None, log=print
     config = {"what": "lesson 02 models of the seed CNN (Adam 1e-3, batch 64)", "data": data.summary(),
               "split": data.split, "specs": specs, "num_epochs": num_epochs, "seed": seed}
     compute = lambda: train_runs(data, specs, num_epochs=num_epochs, seed=seed)  # noqa: E731
-    arrays = published_or_trained("lesson02_models", config, compute, cache_dir=directory, log=log)
+    arrays = published_or_trained("lesson03_models", config, compute, cache_dir=directory, log=log)
     names = arrays["names"].tolist()
     weights = {name: {key.split("__", 1)[1]: value for key, value in arrays.items() if key.startswith(name + "__")}
                for name in names}

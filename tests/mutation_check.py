@@ -164,9 +164,9 @@ MUTATIONS = [
     Mutation("tight retrain tolerances only where the arithmetic is reproduced", "helpers/published.py",
              'return all(meta["provenance"].get(field) == value', 'return True or all(meta["provenance"].get(field) == value',
              PUBLISHED + "test_computed_the_same_way_only_with_the_same_versions_settings_and_cpu"),
-    Mutation("notebooks read only verified files", "notebooks/03_cnn_experiment.ipynb",
+    Mutation("notebooks read only verified files", "notebooks/02_cnn_penalties.ipynb",
              "load_results(REFERENCE_DIR / ", 'load_results(Path(\\"results\\") / ',
-             "tests/test_notebook_independence.py::test_notebook_passes_no_state_through_files[03_cnn_experiment]"),
+             "tests/test_notebook_independence.py::test_notebook_passes_no_state_through_files[02_cnn_penalties]"),
 ]
 
 

@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-LESSONS = ("02_weights_and_sparsity", "03_cnn_experiment", "04_choosing_lambda")
+LESSONS = ("02_cnn_penalties", "03_weights_and_sparsity", "04_choosing_lambda")
 
 
 def failing_cells(notebook):

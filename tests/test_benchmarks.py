@@ -29,8 +29,9 @@ def test_training_flops_match_keras_parameter_shapes(bench):
     assert bench.training_flops_per_image() / 1e6 == pytest.approx(16.8, abs=0.1)  # FIELD_NOTES' figure
 
 
-@pytest.mark.parametrize("notebook", ["01_loss_formulas", "02_weights_and_sparsity", "03_cnn_experiment",
-                                      "04_choosing_lambda"])
+# The version-1 lessons print their slider latency; version-2 lessons (02_cnn_penalties) leave timing to the
+# benchmark, which does not measure their sliders yet (issue 15's note says so).
+@pytest.mark.parametrize("notebook", ["01_loss_formulas", "03_weights_and_sparsity", "04_choosing_lambda"])
 def test_every_slider_lesson_prints_a_latency_line_the_benchmark_reads(bench, notebook):
     stored = json.loads((REPO / "notebooks" / f"{notebook}.ipynb").read_text(encoding="utf-8"))
     found = bench.slider_latencies(stored)

@@ -96,3 +96,19 @@ def test_fashion_mnist_from_debian_package():
     assert (len(fashion.y_train), len(fashion.y_test)) == (60000, 10000)
     assert fashion.x_train.shape == (60000, 28, 28, 1) and fashion.x_train.dtype == np.float32
     assert "Debian" in fashion.source
+
+
+def test_label_noise_flips_exactly_that_share_to_another_class_and_keeps_the_truth():
+    from helpers.data import load_dataset, with_label_noise
+
+    clean = load_dataset("mnist-5k", n_train=1000)
+    noisy = with_label_noise(clean, 0.4, seed=0)
+    assert np.mean(noisy.y_train != clean.y_train) == 0.4  # every chosen label moved to another class
+    assert np.array_equal(noisy.y_train_true, clean.y_train) and np.array_equal(noisy.y_val, clean.y_val)
+    assert np.array_equal(noisy.y_train, with_label_noise(clean, 0.4, seed=0).y_train)  # same arguments, same labels
+    assert not np.array_equal(noisy.y_train, with_label_noise(clean, 0.4, seed=1).y_train)
+    # The wrong labels are spread over the nine other classes, not shifted to one.
+    wrong = noisy.y_train != clean.y_train
+    assert len(set(((noisy.y_train - clean.y_train) % 10)[wrong])) == 9
+    assert "40% of labels wrong" in noisy.summary() and noisy.split["label_noise"] == 0.4
+    assert with_label_noise(clean, 0.0).summary() == clean.summary()

@@ -45,10 +45,12 @@ def test_help_documents_every_option(capsys):
         assert option in out, option
 
 
-def test_no_options_give_the_overfitting_regime():
+def test_no_options_give_the_courses_regime_with_wrong_labels():
     config = config_from_args(build_parser().parse_args([]))
-    assert config["dataset"] == "mnist-5k" and config["n_train"] == 500 and config["epochs"] == 30
-    assert config["n_val"] is None
+    assert config["dataset"] == "mnist-5k" and config["n_train"] == 1000 and config["epochs"] == 20
+    assert config["n_val"] is None and config["label_noise"] == 0.4
+    assert config_from_args(build_parser().parse_args(["--full"]))["label_noise"] == 0.0
+    assert config_from_args(build_parser().parse_args(["--label-noise", "0.2"]))["label_noise"] == 0.2
     assert [p for p in config["penalties"]] == [
         {"l1_strength": 0.0, "l2_strength": 0.0},
         {"l1_strength": 1e-3, "l2_strength": 0.0},

@@ -31,8 +31,8 @@ def _mnist_5k(config_data, n_train):
     return data
 
 
-def lesson02_weight_sweep(arrays, config, seed):
-    """The L1(1e-4) point of lesson 02's sweep, and the run without a penalty that every sweep starts with."""
+def lesson03_weight_sweep(arrays, config, seed):
+    """The L1(1e-4) point of lesson 03's sweep, and the run without a penalty that every sweep starts with."""
     from helpers.weight_sweep import nearest_run, run_weight_sweep
 
     data = _mnist_5k(config["data"], config["split"]["n_train"])
@@ -46,7 +46,7 @@ def lesson02_weight_sweep(arrays, config, seed):
     return values(fresh, 1, 0), values(arrays, index, 0)
 
 
-def lesson02_models(arrays, config, seed):
+def lesson03_models(arrays, config, seed):
     """The proximal (Adam rule) model: the lesson cross-checks the other models against the sweep."""
     from helpers.weight_sweep import train_runs
 
@@ -67,21 +67,31 @@ def _experiment_point(arrays, config, penalty, seed):
     stored = next(run for run in json.loads(str(arrays["results_json"]))["runs"]
                   if run["l1_strength"] == penalty["l1_strength"] and run["l2_strength"] == penalty["l2_strength"]
                   and run["seed"] == config["seeds"][0])
-    values = lambda run: {"test accuracy": run["test"]["accuracy"],  # noqa: E731
-                          "val data loss per epoch": run["history"]["val_data_loss"]}
+
+    def values(run):
+        # The last five epochs' mean: single early epochs scatter too much from seed to seed to test anything.
+        found = {"test accuracy": run["test"]["accuracy"],
+                 "val data loss, last 5 epochs": np.mean(run["history"]["val_data_loss"][-5:])}
+        if "train_true" in run:  # with wrong labels: how many training images it gets right by their true label
+            found["train accuracy, true labels"] = run["train_true"]["accuracy"]
+        return found
+
     return values(fresh), values(stored)
 
 
-def lesson03_overfit(arrays, config, seed):
-    """L2 at the lesson's strength, first seed."""
-    return _experiment_point(arrays, config, next(p for p in config["penalties"] if p["l1_strength"] == 0
-                                                  and p["l2_strength"] > 0), seed)
+def lesson02_noisy(arrays, config, seed):
+    """L2(0.01) with 40 % wrong labels, first seed: the payoff."""
+    return _experiment_point(arrays, config, {"l1_strength": 0.0, "l2_strength": config["l2_strength"]}, seed)
 
 
-def lesson03_sweep(arrays, config, seed):
-    """L1 at 3.2e-4, the strongest L1 of the sweep that no seed collapses at (at 3.2e-3 some seeds
-    end at chance, others near 0.8: a point that far from stable would test nothing)."""
-    return _experiment_point(arrays, config, {"l1_strength": 0.00032, "l2_strength": 0.0}, seed)
+def lesson02_clean(arrays, config, seed):
+    """No penalty on clean labels, first seed: the honest negative's baseline."""
+    return _experiment_point(arrays, config, {"l1_strength": 0.0, "l2_strength": 0.0}, seed)
+
+
+def lesson02_sweep(arrays, config, seed):
+    """L1 at 3e-4, the best L1 of the sweep on validation (at 3e-3 every seed collapses to chance)."""
+    return _experiment_point(arrays, config, {"l1_strength": 0.0003, "l2_strength": 0.0}, seed)
 
 
 def lesson04_cv_grid(arrays, config, seed):
@@ -172,15 +182,18 @@ def full_spec_fashion_mnist(results, config, seed):
 # "Elsewhere" is 1.5x the largest gap between seeds 0-3 that tests/seed_spread.py printed (2026-12-02, AMD EPYC
 # in bfloat16), rounded up, and never below what the same script measured on Intel Xeon (AMX) before.
 TOLERANCES = {
-    "lesson02_weight_sweep": {"L1(1e-4) test accuracy": (0.005, 0.045, False),
+    "lesson02_noisy": {"test accuracy": (0.005, 0.025, False), "val data loss, last 5 epochs": (0.02, 0.25, True),
+                       "train accuracy, true labels": (0.005, 0.06, False)},
+    "lesson02_clean": {"test accuracy": (0.005, 0.035, False), "val data loss, last 5 epochs": (0.02, 0.6, True)},
+    "lesson02_sweep": {"test accuracy": (0.005, 0.035, False), "val data loss, last 5 epochs": (0.02, 0.1, True),
+                       "train accuracy, true labels": (0.005, 0.03, False)},
+    "lesson03_weight_sweep": {"L1(1e-4) test accuracy": (0.005, 0.045, False),
                               "L1(1e-4) val accuracy": (0.005, 0.025, False),
                               "L1(1e-4) sparsity fractions": (0.01, 0.17, False),
                               "L1(1e-4) norms": (0.01, 0.13, True),
                               "no penalty test accuracy": (0.005, 0.015, False)},
-    "lesson02_models": {"test accuracy": (0.005, 0.07, False), "zero fraction per layer": (0.01, 0.22, False),
+    "lesson03_models": {"test accuracy": (0.005, 0.07, False), "zero fraction per layer": (0.01, 0.22, False),
                         "norm per layer": (0.01, 0.18, True)},
-    "lesson03_overfit": {"test accuracy": (0.005, 0.04, False), "val data loss per epoch": (0.02, 0.5, True)},
-    "lesson03_sweep": {"test accuracy": (0.005, 0.035, False), "val data loss per epoch": (0.02, 0.4, True)},
     "lesson04_cv_grid": {"fold 1 val accuracy": (0.01, 0.075, False)},
     "lesson04_sweep": {"test accuracy": (0.005, 0.06, False), "sum of w²": (0.01, 0.13, True),
                        "fraction |w| < 1e-3": (0.005, 0.04, False)},
@@ -240,7 +253,8 @@ def check_retrained_point(name):
 # One class per group of about a minute: pytest-xdist (--dist loadscope) gives each class to one worker,
 # so the two workers share the retraining instead of one worker doing all of it.
 class TestLessons02And03:
-    @pytest.mark.parametrize("name", ["lesson02_weight_sweep", "lesson02_models", "lesson03_overfit", "lesson03_sweep"])
+    @pytest.mark.parametrize("name", ["lesson02_noisy", "lesson02_clean", "lesson02_sweep", "lesson03_weight_sweep",
+                                      "lesson03_models"])
     def test_a_retrained_point_matches_the_published_result(self, name):
         check_retrained_point(name)
 

@@ -75,7 +75,7 @@ def test_cached_runs_round_trip_with_a_proximal_run(data_1000, tmp_path):
     weights, accuracy = cached_runs(data_1000, specs, num_epochs=1, directory=tmp_path, log=messages.append)
     again, accuracy_again = cached_runs(data_1000, specs, num_epochs=1, directory=tmp_path, log=messages.append)
     # One epoch is not the lesson's configuration: trained once into the user's cache, then read back.
-    assert messages[0].startswith("Training lesson02_models here") and messages[2].startswith("Your result")
+    assert messages[0].startswith("Training lesson03_models here") and messages[2].startswith("Your result")
     assert list(weights) == ["none", "prox"]
     assert list(weights["none"]) == ["conv1", "conv2", "conv3", "dense1", "output"]
     assert accuracy == accuracy_again
