@@ -39,6 +39,7 @@ def main(argv=None):
     parser.add_argument("--arithmetic", choices=("float32", "fast"), default="float32",
                         help="float32 (COURSE_FAST_PATH=off, the default) or this machine's fast path")
     parser.add_argument("--keep", help="folder for the executed notebooks and caches (default: a temporary one)")
+    parser.add_argument("--lessons", default=",".join(LESSONS), help=f"comma-separated (default {','.join(LESSONS)})")
     args = parser.parse_args(argv)
     import nbformat
     from nbclient import NotebookClient
@@ -50,7 +51,7 @@ def main(argv=None):
     if args.arithmetic == "float32":
         os.environ["COURSE_FAST_PATH"] = "off"
     failures = 0
-    for lesson in LESSONS:
+    for lesson in args.lessons.split(","):
         notebook = nbformat.read(REPO / "notebooks" / f"{lesson}.ipynb", as_version=4)
         start = time.perf_counter()
         NotebookClient(notebook, timeout=None, kernel_name="python3", allow_errors=True,
