@@ -11,8 +11,8 @@ Sections (each a function below, each writes into one results dict):
                one process, on the full Fashion-MNIST (60,000 images, offline from Debian's package).
 2. ``sweep``   8 strengths trained the course's way (one fit, helpers.training.train_cnns,
                fast path) vs 8 separate plain-Keras fits, in the overfitting regime.
-3. ``sliders`` every lesson's slider latency, measured by the lesson's own latency cell in a
-               fresh kernel; also each lesson's fresh-kernel run time.
+3. ``sliders`` each lesson's fresh-kernel run time with published results, then every slider it
+               built, moved across its range in that kernel (SLIDER_PROBE) and timed.
 4. ``growth``  seconds per epoch at n = 1k, 4k, 16k, 60k images, course path and plain Keras;
                ``memory``: peak resident set of the main job on full-size data.
 5. ``suite``   wall time of the README's test command.
@@ -241,9 +241,38 @@ def bench_sweep(results, quick):
 
 LATENCY_LINE = re.compile(r"^\W*(?P<name>.+?): median (?P<median>[\d.]+) ms, (?:p95|95th percentile) (?P<p95>[\d.]+) ms")
 
+# Run in the lesson's own kernel after its last cell: move every slider the lesson built across its range and
+# time what its observers do (they run synchronously in the kernel, as when a learner drags it). The lessons
+# themselves no longer time anything: a learner has no use for it.
+SLIDER_PROBE = """
+import ipywidgets as _ipywidgets
+import numpy as _np
+
+from helpers.widgets import measure_latency as _measure_latency
+
+
+def _slider_values(slider, count=8):
+    if isinstance(slider, _ipywidgets.FloatLogSlider):
+        return [float(v) for v in slider.base ** _np.linspace(slider.min, slider.max, count)]
+    if isinstance(slider, (_ipywidgets.FloatSlider, _ipywidgets.IntSlider)):
+        values = _np.linspace(slider.min, slider.max, count)
+        return [int(v) for v in _np.unique(_np.round(values))] if isinstance(slider, _ipywidgets.IntSlider) else list(values)
+    return list(slider.options)[:: max(1, len(slider.options) // count)]
+
+
+for _number, _slider in enumerate([w for w in list(_ipywidgets.Widget.widgets.values())
+                                   if isinstance(w, (_ipywidgets.FloatLogSlider, _ipywidgets.FloatSlider,
+                                                     _ipywidgets.IntSlider, _ipywidgets.SelectionSlider))]):
+    _start = _slider.value
+    _timing = _measure_latency(lambda value: setattr(_slider, "value", value), _slider_values(_slider), repeats=3)
+    _slider.value = _start
+    print(f"{_slider.description or 'slider'} #{_number + 1}: median {_timing['median_ms']:.2f} ms, "
+          f"p95 {_timing['p95_ms']:.2f} ms")
+"""
+
 
 def slider_latencies(notebook):
-    """Latency lines printed by a notebook's own latency cells -> list of {slider, median_ms, p95_ms}."""
+    """Latency lines in a notebook's outputs (the probe's, appended by bench_sliders) -> list of {slider, median_ms, p95_ms}."""
     found = []
     for cell in notebook["cells"]:
         for output in cell.get("outputs", []):
@@ -257,17 +286,22 @@ def slider_latencies(notebook):
 
 
 def bench_sliders(results, quick):
-    """Section 3: run every lesson in a fresh kernel (published results) and read its latency cells."""
+    """Section 3: run every lesson in a fresh kernel (published results), then time its sliders in that kernel."""
     import nbformat
     from nbclient import NotebookClient
 
     rows = []
     for path in sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb")):
         notebook = nbformat.read(path, as_version=4)
+        notebook.cells.append(nbformat.v4.new_code_cell(SLIDER_PROBE))
         start = time.perf_counter()
         NotebookClient(notebook, timeout=1800, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
-        seconds = time.perf_counter() - start
-        rows.append({"notebook": path.name, "fresh_kernel_seconds": round(seconds, 1), "sliders": slider_latencies(notebook)})
+        timing = notebook.cells[-1].metadata["execution"]  # the probe's own time is not the lesson's
+        probe_seconds = (datetime.fromisoformat(timing["shell.execute_reply"].replace("Z", "+00:00"))
+                         - datetime.fromisoformat(timing["iopub.execute_input"].replace("Z", "+00:00"))).total_seconds()
+        seconds = time.perf_counter() - start - probe_seconds
+        rows.append({"notebook": path.name, "fresh_kernel_seconds": round(seconds, 1),
+                     "sliders": slider_latencies({"cells": notebook.cells[-1:]})})
         print(f"  {path.name}: {seconds:.0f} s, sliders {rows[-1]['sliders']}", flush=True)
     results["sliders"] = {"rows": rows, "goal": "median <= 30 ms per slider"}
 
@@ -419,7 +453,7 @@ def markdown(results):
                   f"{sweep['max_abs_difference']:.4f}; seed-to-seed std in this regime: {sweep['seed_to_seed_std']} "
                   f"(within 2 std: {sweep['within_spread']}).", ""]
     if "sliders" in results:
-        lines += ["## 3. Slider latency (each lesson's own latency cell, fresh kernel) and lesson run time", "",
+        lines += ["## 3. Lesson run time (fresh kernel, published results) and slider latency (every slider moved across its range)", "",
                   "| notebook | fresh-kernel s | slider | median ms | p95 ms |", "|---|---|---|---|---|"]
         for row in results["sliders"]["rows"]:
             sliders = row["sliders"] or [{"slider": "–", "median_ms": "", "p95_ms": ""}]
