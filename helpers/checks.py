@@ -8,7 +8,11 @@ precise tolerance.
 
 import numpy as np
 
-__all__ = ["check_close", "check_true"]
+__all__ = ["CheckFailed", "check_close", "check_true"]
+
+
+class CheckFailed(AssertionError):
+    """A lesson's claim did not hold. Raised, never ``assert``ed: ``python -O`` cannot switch a check off."""
 
 
 def check_close(label, actual, expected, *, rtol=1e-6, atol=0.0, digits=4):
@@ -17,7 +21,10 @@ def check_close(label, actual, expected, *, rtol=1e-6, atol=0.0, digits=4):
     Returns nothing, so a check cell ends without an echoed value.
     """
     actual_array, expected_array = np.asarray(actual, dtype=float), np.asarray(expected, dtype=float)
-    np.testing.assert_allclose(actual_array, expected_array, rtol=rtol, atol=atol, err_msg=label)
+    try:
+        np.testing.assert_allclose(actual_array, expected_array, rtol=rtol, atol=atol, err_msg=label)
+    except AssertionError as failure:
+        raise CheckFailed(str(failure)) from None
     if actual_array.size == 1:
         shown = f"{float(actual_array):.{digits}g} vs {float(expected_array):.{digits}g}"
     else:
@@ -27,5 +34,6 @@ def check_close(label, actual, expected, *, rtol=1e-6, atol=0.0, digits=4):
 
 def check_true(label, condition, detail=""):
     """Assert a computed condition and print it; ``detail`` shows the rounded numbers behind it."""
-    assert bool(condition), f"{label} failed: {detail}"
+    if not bool(condition):
+        raise CheckFailed(f"{label} failed: {detail}")
     print(f"✓ {label}" + (f": {detail}" if detail else ""))

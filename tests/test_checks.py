@@ -2,7 +2,10 @@
 
 import pytest
 
-from helpers.checks import check_close, check_true
+import subprocess
+import sys
+
+from helpers.checks import CheckFailed, check_close, check_true
 
 
 def test_check_close_passes_and_prints_rounded(capsys):
@@ -11,10 +14,18 @@ def test_check_close_passes_and_prints_rounded(capsys):
 
 
 def test_check_close_fails_outside_tolerance():
-    with pytest.raises(AssertionError, match="penalty"):
+    with pytest.raises(CheckFailed, match="penalty"):
         check_close("penalty", 1.0, 1.1, rtol=1e-3)
 
 
 def test_check_true_fails_with_detail():
-    with pytest.raises(AssertionError, match="gap smaller failed: 0.2 vs 0.1"):
+    with pytest.raises(CheckFailed, match="gap smaller failed: 0.2 vs 0.1"):
         check_true("gap smaller", 0.2 < 0.1, "0.2 vs 0.1")
+
+
+def test_a_check_cannot_be_switched_off_by_python_optimize():
+    """Under ``python -O`` every ``assert`` is removed: a check built on it would print ✓ and never fail."""
+    failing = "from helpers.checks import check_true, check_close\n"
+    for call in ('check_true("false claim", False)', 'check_close("far apart", 1.0, 2.0)'):
+        run = subprocess.run([sys.executable, "-O", "-c", failing + call], capture_output=True, text=True, check=False)
+        assert run.returncode != 0 and "CheckFailed" in run.stderr, (call, run.stdout, run.stderr)
