@@ -9,7 +9,7 @@ point (one penalty, one seed) is retrained and compared with the stored numbers:
   comes back bit for bit, and the tolerance only allows for float rounding;
 - elsewhere (another CPU kind, float32 instead of bfloat16) training lands about as far
   away as another seed would, so the tolerance is 1.5x the largest difference between
-  4 seeds, measured by ``tests/seed_spread.py`` (which retrains these same points, with
+  4 seeds, measured by ``tools/seed_spread.py`` (which retrains these same points, with
   the functions below, on seeds 0-3 and prints the numbers this table is built from).
 """
 
@@ -179,7 +179,7 @@ def full_spec_fashion_mnist(results, config, seed):
 
 
 # quantity -> (tolerance where the publishing machine's arithmetic is reproduced, tolerance elsewhere, relative?)
-# "Elsewhere" is 1.5x the largest gap between seeds 0-3 that tests/seed_spread.py printed (2026-12-02, AMD EPYC
+# "Elsewhere" is 1.5x the largest gap between seeds 0-3 that tools/seed_spread.py printed (2026-12-02, AMD EPYC
 # in bfloat16), rounded up, and never below what the same script measured on Intel Xeon (AMX) before.
 TOLERANCES = {
     "lesson02_noisy": {"test accuracy": (0.005, 0.025, False), "val data loss, last 5 epochs": (0.02, 0.25, True),

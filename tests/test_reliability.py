@@ -206,7 +206,7 @@ def test_setup_notebook_seeds_python_and_numpy():
 
 def test_setup_notebook_turns_on_op_determinism():
     """The switch itself: on this 2-thread CPU two fresh processes agree bit for bit even without it
-    (tests/mutation_check.py measured it), so its effect cannot be shown here; elsewhere it matters."""
+    (tools/mutation_check.py measured it), so its effect cannot be shown here; elsewhere it matters."""
     config = pytest.importorskip("tensorflow.python.framework.config")  # TF has no public getter
     from helpers.notebook import setup_notebook
 

@@ -1,19 +1,18 @@
 """Do the lessons' claims survive retraining? Run the CNN lessons retraining their results and list every failing check.
 
-Run from the checkout:  .venv/bin/python tests/retrain_check.py  [--arithmetic float32|fast] [--keep DIR]
+Run from the checkout:  .venv/bin/python tools/retrain_check.py  [--arithmetic float32|fast] [--keep DIR]
 
 The test suite runs each lesson on its published results, so their checks see the numbers
 computed on one kind of CPU in one arithmetic. A learner who retrains (``COURSE_RETRAIN=yes``,
 an exercise, a changed configuration) on a CPU without native bfloat16 (most laptops) gets
 float32 numbers instead, and every claim must still hold. This script is that learner: it
-runs lessons 02-04 in fresh kernels with ``COURSE_RETRAIN=yes``, an empty user cache and
+runs lessons 02-05 in fresh kernels with ``COURSE_RETRAIN=yes``, an empty user cache and
 ``COURSE_FAST_PATH=off`` (``--arithmetic fast``: this machine's default arithmetic instead),
 lets the notebooks run past a failing cell, and prints each cell that raised. Exit code 0
 when none did.
 
-About 12 minutes on 2 cores in float32. Not collected by pytest (the name does not
-start with ``test_``); it never writes into the checkout (outputs go to a temporary
-folder, or ``--keep DIR``).
+About 10 minutes on 2 cores in float32. A maintainer's script, outside the test suite; it
+never writes into the checkout (outputs go to a temporary folder, or ``--keep DIR``).
 """
 
 import argparse
@@ -24,7 +23,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-LESSONS = ("02_cnn_penalties", "03_weights_and_sparsity", "04_choosing_lambda")
+LESSONS = ("02_cnn_penalties", "03_weights_and_sparsity", "04_choosing_lambda", "05_weight_decay_and_other_regularizers")
 
 
 def failing_cells(notebook):
@@ -35,7 +34,7 @@ def failing_cells(notebook):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="tests/retrain_check.py", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="tools/retrain_check.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("--arithmetic", choices=("float32", "fast"), default="float32",
                         help="float32 (COURSE_FAST_PATH=off, the default) or this machine's fast path")
     parser.add_argument("--keep", help="folder for the executed notebooks and caches (default: a temporary one)")

@@ -1,6 +1,6 @@
 """Mutation check: remove each reliability protection from a COPY of the repository and run the test that guards it.
 
-Run from anywhere:  python tests/mutation_check.py  [--keep] [protection substring ...]
+Run from anywhere:  python tools/mutation_check.py  [--keep] [protection substring ...]
 
 It makes one temporary copy of the repository; for each row of MUTATIONS it applies
 the row's small source change to that copy, runs the one guarding test there
@@ -9,7 +9,7 @@ the row's small source change to that copy, runs the one guarding test there
 The unchanged copy must pass every guarding test first, or no verdict means anything.
 Exit code: 0 when every mutation is caught, 1 otherwise (2: the baseline fails).
 
-Not collected by pytest (the file name does not start with ``test_``); never touches
+Outside the test suite (tools/); never touches
 the working tree it was started from.
 """
 

@@ -1,6 +1,6 @@
 """How far apart do other seeds put the points that tests/test_published_results.py retrains?
 
-Run from the checkout:  .venv/bin/python tests/seed_spread.py  [--seeds 4] [--only NAME,...]
+Run from the checkout:  .venv/bin/python tools/seed_spread.py  [--seeds 4] [--only NAME,...]
 (about 6 minutes on 2 cores with the bfloat16 fast path)
 
 A published result was computed on one kind of CPU in one arithmetic. Retrained the same
@@ -11,7 +11,7 @@ tolerance "elsewhere" must be no tighter than the largest difference between two
 this script retrains each point with the test's own functions on seeds 0..N-1, prints
 that largest difference and 1.5x it, and says where the test's table is tighter.
 
-Not collected by pytest (the file name does not start with ``test_``).
+A maintainer's script in tools/, outside the test suite.
 """
 
 import argparse
@@ -34,7 +34,7 @@ def largest_gap(values, relative=False):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="tests/seed_spread.py", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="tools/seed_spread.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("--seeds", type=int, default=4, help="seeds 0..N-1 (default 4)")
     parser.add_argument("--only", help="comma-separated published result names (default: all)")
     args = parser.parse_args(argv)
