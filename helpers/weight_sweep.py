@@ -1,14 +1,24 @@
-"""A λ sweep of the seed's CNN, kept as small per-run summaries of its kernels.
+"""Lesson 03's trained networks: a λ sweep of the seed's CNN kept as kernel summaries, and a few full models.
 
-Each run (one penalty kind at one strength, plus one run without a penalty) is
-reduced to arrays a slider can index without retraining: weight histograms on
-shared bins, sparsity fractions, kernel norms, and accuracy. Run ``r`` of a
-sweep is ``(sweep["kind"][r], sweep["strength"][r])``; rows of the per-layer
-arrays follow ``sweep["layers"]`` (the five kernels, then ``"all"`` together).
+Both train in the regime of lesson 02, given as its configuration
+(:func:`helpers.experiment.make_config`: data set, training images, share of wrong
+labels, epochs, batch size, learning rate) and its first seed, so the two lessons
+cannot drift apart: the sweep's runs at lesson 02's strengths *are* lesson 02's
+networks of that seed (same initial weights, batches and updates).
 
-:func:`train_runs` / :func:`cached_runs` keep the full kernels of a few named
-models instead (the lesson's none / L1 / L2 / L1+L2 / proximal models).
+:func:`run_weight_sweep` / :func:`cached_weight_sweep` train one run without a
+penalty and one per (kind, strength), side by side in one fit, and reduce each run
+to arrays a slider can index without retraining: weight histograms on shared bins,
+sparsity fractions, kernel norms, accuracy. Run ``r`` of a sweep is
+``(sweep["kind"][r], sweep["strength"][r])``; rows of the per-layer arrays follow
+``sweep["layers"]`` (the five kernels, then ``"all"`` together). The full kernels
+of a few named runs are kept too (:func:`kept_kernels`).
+
+:func:`train_runs` / :func:`cached_runs` train a few named models alone and keep
+their kernels: the lesson's proximal-L1 models.
 """
+
+import dataclasses
 
 import numpy as np
 
@@ -17,21 +27,24 @@ from helpers.validation import check_choice, check_strength
 from helpers.weights import DEFAULT_THRESHOLDS, sparsity
 
 __all__ = [
-    "SWEEP_STRENGTHS",
-    "SWEEP_KINDS",
     "HISTOGRAM_EDGES",
-    "kernel_summary",
-    "run_weight_sweep",
+    "SWEEP_KINDS",
+    "SWEEP_STRENGTHS",
+    "cached_runs",
     "cached_weight_sweep",
+    "draw_sweep_view",
+    "kept_kernels",
+    "kernel_summary",
     "nearest_run",
+    "run_weight_sweep",
     "sweep_view",
     "train_runs",
-    "cached_runs",
+    "weight_sweep_figure",
 ]
 
-# Half-decade steps from 1e-5 to 10**-2.5 (about 3.2e-3): six log-spaced strengths per penalty kind.
-SWEEP_STRENGTHS = tuple(float(10.0**exponent) for exponent in np.arange(-5.0, -2.25, 0.5))
-SWEEP_KINDS = ("l1", "l2")
+# Lesson 02's λ grid: five strengths per penalty, half a decade apart (L2 from the seed's 0.001 up).
+SWEEP_STRENGTHS = {"l2": (0.001, 0.003, 0.01, 0.03, 0.1), "l1": (0.0001, 0.0003, 0.001, 0.003, 0.01)}
+SWEEP_KINDS = ("l2", "l1")
 # Shared bins for every histogram of the lesson; weights beyond ±0.5 are counted in the edge bins.
 HISTOGRAM_EDGES = np.linspace(-0.5, 0.5, 101)
 
@@ -59,70 +72,111 @@ def kernel_summary(weights, edges=HISTOGRAM_EDGES, thresholds=DEFAULT_THRESHOLDS
     }
 
 
-def _train_without_validation(data, penalty, callbacks=None, *, num_epochs, seed):
-    """train_cnn without the per-epoch validation pass (time, not results) -> (model, final val accuracy)."""
-    import dataclasses
-
-    from helpers.training import evaluate, train_cnn
-
-    no_val = dataclasses.replace(data, x_val=data.x_val[:0], y_val=data.y_val[:0])
-    run = train_cnn(no_val, penalty, num_epochs=num_epochs, seed=seed, callbacks=callbacks)
-    val_accuracy = evaluate(run.model, data.x_val, data.y_val)["accuracy"] if len(data.y_val) else float("nan")
-    return run.model, val_accuracy
-
-
-def run_weight_sweep(data, strengths=SWEEP_STRENGTHS, kinds=SWEEP_KINDS, *, num_epochs=12, seed=0):
-    """Train the seed's CNN once without a penalty and once per (kind, strength) -> dict of arrays.
-
-    Arrays: ``kind`` (R,), ``strength`` (R,), ``test_accuracy`` and ``val_accuracy`` (R,),
-    ``histograms`` (R, rows, bins), ``sparsity`` (R, rows, thresholds + 1), ``norms`` (R, rows),
-    and the axes ``layers``, ``edges``, ``thresholds``.
-    """
-    from helpers.training import evaluate
-    from helpers.weights import kernels
-
-    strengths = [check_strength("strengths", s) for s in strengths]
-    if not strengths or min(strengths) <= 0:
-        raise ValueError("strengths must be a non-empty list of values > 0")
+def _strengths_by_kind(strengths, kinds):
+    """``{kind: [strength, ...]}`` from one list for every kind or a dict by kind; checked."""
+    kinds = tuple(kinds)
     for kind in kinds:
         check_choice("kind", kind, PENALTY_KINDS[1:])
-    runs = [("none", 0.0)] + [(kind, s) for kind in kinds for s in strengths]
-    results = {"kind": [], "strength": [], "test_accuracy": [], "val_accuracy": []}
-    summaries = []
-    for kind, strength in runs:
-        penalty = Penalty.of(kind, strength)
-        model, val_accuracy = _train_without_validation(data, penalty, num_epochs=num_epochs, seed=seed)
-        weights = kernels(model)
+    by_kind = strengths if isinstance(strengths, dict) else {kind: strengths for kind in kinds}
+    checked = {}
+    for kind in kinds:
+        values = [check_strength("strengths", s) for s in by_kind.get(kind, ())]
+        if not values or min(values) <= 0:
+            raise ValueError("strengths must be a non-empty list of values > 0 (for every kind)")
+        checked[kind] = values
+    return checked
+
+
+def _regime(config):
+    """The checked regime, its first seed, its data (labels made noisy as configured) -> (config, seed, data)."""
+    from helpers.experiment import experiment_data, make_config
+
+    config = make_config(config)
+    return config, config["seeds"][0], experiment_data(config)
+
+
+def _without_validation(data):
+    """The data with no validation images: no per-epoch validation pass (time, not results)."""
+    return dataclasses.replace(data, x_val=data.x_val[:0], y_val=data.y_val[:0])
+
+
+def _scores(model, data):
+    """Test and validation accuracy, and training accuracy on the true labels (with wrong labels) -> dict."""
+    from helpers.training import evaluate
+
+    scores = {"test_accuracy": evaluate(model, data.x_test, data.y_test)["accuracy"],
+              "val_accuracy": evaluate(model, data.x_val, data.y_val)["accuracy"] if len(data.y_val) else np.nan}
+    labels = data.y_train_true if data.y_train_true is not None else data.y_train
+    scores["train_true_accuracy"] = evaluate(model, data.x_train, labels)["accuracy"]
+    return scores
+
+
+def run_weight_sweep(config, strengths=SWEEP_STRENGTHS, kinds=SWEEP_KINDS, *, keep=None):
+    """Train the seed's CNN in ``config``'s regime (first seed) without a penalty and per (kind, strength).
+
+    ``strengths``: one list for every kind, or ``{kind: [...]}``. ``keep``: ``{name: (kind, strength)}``
+    runs whose full kernels are kept too (kind "none" with strength 0 for the run without a penalty).
+    All runs train side by side in one fit (helpers.training.train_cnns: the same numbers as one
+    train_cnn each). Returns arrays ``kind``, ``strength``, ``test_accuracy``, ``val_accuracy``,
+    ``train_true_accuracy`` (R,), ``histograms`` (R, rows, bins), ``sparsity`` (R, rows, thresholds + 1),
+    ``norms`` (R, rows), the axes ``layers``, ``edges``, ``thresholds``, the ``kept`` names and
+    ``<name>__<layer>`` kernels.
+    """
+    from helpers.training import train_cnns
+    from helpers.weights import kernels
+
+    by_kind = _strengths_by_kind(strengths, kinds)
+    runs = [("none", 0.0)] + [(kind, s) for kind, values in by_kind.items() for s in values]
+    keep = dict(keep or {})
+    for name, (kind, strength) in keep.items():
+        if (kind, float(strength)) not in runs:
+            raise ValueError(f"keep[{name!r}] = {(kind, strength)!r} is not a run of the sweep")
+    config, seed, data = _regime(config)
+    trained = train_cnns(_without_validation(data), [Penalty.of(kind, s) for kind, s in runs],
+                         num_epochs=config["epochs"], batch_size=config["batch_size"], seed=seed,
+                         learning_rate=config["learning_rate"])
+    arrays = {"kind": np.array([kind for kind, _ in runs]), "strength": np.array([s for _, s in runs])}
+    scores, summaries = [], []
+    for (kind, strength), run in zip(runs, trained):
+        weights = kernels(run.model)
+        scores.append(_scores(run.model, data))
         summaries.append(kernel_summary(weights))
-        results["kind"].append(kind)
-        results["strength"].append(strength)
-        results["test_accuracy"].append(evaluate(model, data.x_test, data.y_test)["accuracy"])
-        results["val_accuracy"].append(val_accuracy)
-    arrays = {name: np.array(values) for name, values in results.items()}
+        arrays.update({f"{name}__{layer}": kernel for name, wanted in keep.items()
+                       if (wanted[0], float(wanted[1])) == (kind, strength) for layer, kernel in weights.items()})
+    for name in scores[0]:
+        arrays[name] = np.array([score[name] for score in scores])
     for name in summaries[0]:
         arrays[name] = np.stack([summary[name] for summary in summaries])
-    arrays.update(layers=np.array([*weights, "all"]), edges=HISTOGRAM_EDGES, thresholds=np.array(DEFAULT_THRESHOLDS))
+    arrays.update(layers=np.array([*weights, "all"]), edges=HISTOGRAM_EDGES, thresholds=np.array(DEFAULT_THRESHOLDS),
+                  kept=np.array(list(keep)))
     return arrays
 
 
-def cached_weight_sweep(data, strengths=SWEEP_STRENGTHS, kinds=SWEEP_KINDS, *, num_epochs=12, seed=0,
-                        directory=None, log=print):
-    """:func:`run_weight_sweep`'s published result (helpers.published), keyed by data, strengths, budget and seed."""
+def cached_weight_sweep(config, strengths=SWEEP_STRENGTHS, kinds=SWEEP_KINDS, *, keep=None, directory=None, log=print):
+    """:func:`run_weight_sweep`'s published result (helpers.published), keyed by regime, grid and kept runs."""
+    from helpers.experiment import make_config
     from helpers.published import published_or_trained
 
-    config = {
-        "what": "lesson 02 weight sweep of the seed CNN (Adam 1e-3, batch 64)",
-        "data": data.summary(),
-        "split": data.split,
-        "strengths": [float(s) for s in strengths],
-        "kinds": list(kinds),
-        "num_epochs": num_epochs,
-        "seed": seed,
+    by_kind = _strengths_by_kind(strengths, kinds)
+    regime = make_config(config)
+    key = {
+        "what": "lesson 03 weight sweep of the seed CNN, side by side, first seed of the regime",
+        "regime": regime,
+        "seed": regime["seeds"][0],  # the one seed trained
+        "strengths": by_kind,
+        "keep": {name: [kind, float(strength)] for name, (kind, strength) in dict(keep or {}).items()},
         "edges": [float(HISTOGRAM_EDGES[0]), float(HISTOGRAM_EDGES[-1]), len(HISTOGRAM_EDGES)],
         "thresholds": list(DEFAULT_THRESHOLDS),
     }
-    compute = lambda: run_weight_sweep(data, strengths, kinds, num_epochs=num_epochs, seed=seed)  # noqa: E731
-    return published_or_trained("lesson03_weight_sweep", config, compute, cache_dir=directory, log=log)
+    compute = lambda: run_weight_sweep(config, by_kind, tuple(by_kind), keep=keep)
+    return published_or_trained("lesson03_weight_sweep", key, compute, cache_dir=directory, log=log)
+
+
+def kept_kernels(arrays):
+    """The kernels kept in a sweep or a set of runs -> ``{name: {layer: kernel}}``."""
+    names = arrays["kept"].tolist() if "kept" in arrays else arrays["names"].tolist()
+    return {name: {key.split("__", 1)[1]: value for key, value in arrays.items() if key.startswith(name + "__")}
+            for name in names}
 
 
 def _penalty_and_callbacks(spec):
@@ -137,39 +191,46 @@ def _penalty_and_callbacks(spec):
     return penalty, [ProximalL1(proximal["l1_strength"], rule=proximal["rule"])]
 
 
-def train_runs(data, specs, *, num_epochs=12, seed=0):
-    """Train the seed's CNN once per ``specs[name]`` -> arrays ``names``, ``test_accuracy``, ``<name>__<layer>``.
+def train_runs(config, specs):
+    """Train the seed's CNN once per ``specs[name]`` in ``config``'s regime (first seed), each alone -> arrays.
 
     A spec is ``{"l1_strength": .., "l2_strength": ..}`` (Keras regularizers) or
-    ``{"proximal": {"l1_strength": .., "rule": ..}}`` (a :class:`helpers.proximal.ProximalL1` step).
+    ``{"proximal": {"l1_strength": .., "rule": ..}}`` (a :class:`helpers.proximal.ProximalL1` step
+    after every batch). Arrays: ``names``, ``test_accuracy``, ``val_accuracy``, ``train_true_accuracy``
+    and the kernels ``<name>__<layer>``.
     """
-    from helpers.training import evaluate
+    from helpers.training import train_cnn
     from helpers.weights import kernels
 
     if not isinstance(specs, dict) or not specs:
         raise ValueError("specs must be a non-empty dict {run name: spec}")
-    arrays, accuracies = {}, []
-    for name, spec in specs.items():
-        penalty, callbacks = _penalty_and_callbacks(spec)
-        model, _ = _train_without_validation(data, penalty, callbacks, num_epochs=num_epochs, seed=seed)
-        accuracies.append(evaluate(model, data.x_test, data.y_test)["accuracy"])
-        arrays.update({f"{name}__{layer}": kernel for layer, kernel in kernels(model).items()})
-    arrays.update(names=np.array(list(specs)), test_accuracy=np.array(accuracies))
+    made = {name: _penalty_and_callbacks(spec) for name, spec in specs.items()}
+    config, seed, data = _regime(config)
+    arrays, scores = {}, []
+    for name, (penalty, callbacks) in made.items():
+        run = train_cnn(_without_validation(data), penalty, num_epochs=config["epochs"], batch_size=config["batch_size"],
+                        seed=seed, learning_rate=config["learning_rate"], callbacks=callbacks)
+        scores.append(_scores(run.model, data))
+        arrays.update({f"{name}__{layer}": kernel for layer, kernel in kernels(run.model).items()})
+    arrays.update({key: np.array([score[key] for score in scores]) for key in scores[0]})
+    arrays["names"] = np.array(list(specs))
     return arrays
 
 
-def cached_runs(data, specs, *, num_epochs=12, seed=0, directory=None, log=print):
-    """:func:`train_runs`' published result -> ``({name: {layer: kernel}}, {name: accuracy})``."""
+def cached_runs(config, specs, *, directory=None, log=print):
+    """:func:`train_runs`' published result -> ``({name: {layer: kernel}}, {name: {score: value}})``."""
+    from helpers.experiment import make_config
     from helpers.published import published_or_trained
 
-    config = {"what": "lesson 02 models of the seed CNN (Adam 1e-3, batch 64)", "data": data.summary(),
-              "split": data.split, "specs": specs, "num_epochs": num_epochs, "seed": seed}
-    compute = lambda: train_runs(data, specs, num_epochs=num_epochs, seed=seed)  # noqa: E731
-    arrays = published_or_trained("lesson03_models", config, compute, cache_dir=directory, log=log)
+    regime = make_config(config)
+    key = {"what": "lesson 03 models of the seed CNN, each trained alone, first seed of the regime",
+           "regime": regime, "seed": regime["seeds"][0], "specs": specs}
+    compute = lambda: train_runs(config, specs)
+    arrays = published_or_trained("lesson03_models", key, compute, cache_dir=directory, log=log)
     names = arrays["names"].tolist()
-    weights = {name: {key.split("__", 1)[1]: value for key, value in arrays.items() if key.startswith(name + "__")}
-               for name in names}
-    return weights, dict(zip(names, arrays["test_accuracy"].tolist()))
+    scores = {name: {key: float(arrays[key][i]) for key in ("test_accuracy", "val_accuracy", "train_true_accuracy")}
+              for i, name in enumerate(names)}
+    return kept_kernels(arrays), scores
 
 
 def nearest_run(sweep, kind, strength):
@@ -191,9 +252,69 @@ def sweep_view(sweep, kind, strength, layer="all"):
     index = nearest_run(sweep, kind, strength)
     return {
         "index": index,
+        "kind": kind,
         "strength": float(sweep["strength"][index]),
         "histogram": sweep["histograms"][index, row],
         "sparsity": sweep["sparsity"][index, row],
         "test_accuracy": float(sweep["test_accuracy"][index]),
         "norm": float(sweep["norms"][index, row]),
     }
+
+
+def _sparsity_positions(thresholds):
+    """x positions of a sparsity curve: the thresholds, then "= 0" one decade below the smallest."""
+    thresholds = [float(t) for t in thresholds]
+    return [*thresholds, min(thresholds) / 10]
+
+
+def weight_sweep_figure(sweep):
+    """The λ slider's figure: all kernels' histogram, sparsity curve, test accuracy against λ -> (figure, artists).
+
+    No penalty is drawn once, in grey; the artists (``histogram``, ``sparsity``, ``marker``, ``text``)
+    are what :func:`draw_sweep_view` changes, in the colour of the penalty shown.
+    """
+    import matplotlib.pyplot as plt
+
+    from helpers.plotting import penalty_style
+
+    fig, (ax_hist, ax_sparse, ax_acc) = plt.subplots(1, 3, figsize=(9.6, 3.3))
+    none = int(np.flatnonzero(sweep["kind"] == "none")[0])
+    edges, x = sweep["edges"], _sparsity_positions(sweep["thresholds"])
+    counts = sweep["histograms"][none, -1].astype(float)
+    ax_hist.stairs(np.where(counts > 0, counts, np.nan), edges, **penalty_style("none"))
+    ax_sparse.plot(x, sweep["sparsity"][none, -1], marker="o", ms=3, **penalty_style("none"))
+    ax_acc.axhline(sweep["test_accuracy"][none], **penalty_style("none"))
+    for kind in sorted(set(sweep["kind"].tolist()) - {"none"}, reverse=True):
+        runs = sweep["kind"] == kind
+        ax_acc.plot(sweep["strength"][runs], sweep["test_accuracy"][runs], marker="o", ms=3, alpha=0.7, **penalty_style(kind))
+    artists = {
+        "histogram": ax_hist.stairs(np.full(len(edges) - 1, np.nan), edges, lw=2.2),
+        "sparsity": ax_sparse.plot(x, np.zeros(len(x)), marker="o", ms=4, lw=2.2)[0],
+        "marker": ax_acc.plot([], [], "o", ms=10)[0],
+        "text": fig.text(0.5, 0.98, "", ha="center", va="top"),
+    }
+    ax_hist.set(yscale="log", ylim=(0.8, 2e5), xlim=(edges[0], edges[-1]), xlabel="weight w (all kernels)", ylabel="count (log)")
+    ax_sparse.set(xscale="log", ylim=(0, 1.02), xlabel="threshold t", ylabel="fraction |w| < t")
+    ax_sparse.set_xticks(x, [format(t, ".0e").replace("e-0", "e-") for t in x[:-1]] + ["= 0"])
+    ax_sparse.minorticks_off()
+    ax_acc.set(xscale="log", ylim=(0, 1), xlabel="λ", ylabel="test accuracy")
+    ax_acc.legend(fontsize=8, loc="lower left")
+    fig.tight_layout(rect=(0, 0, 1, 0.92))
+    return fig, artists
+
+
+def draw_sweep_view(artists, view):
+    """Show one :func:`sweep_view` in the figure of :func:`weight_sweep_figure`, in its penalty's colour."""
+    from helpers.plotting import PENALTY_LABELS, penalty_style
+
+    style = penalty_style(view["kind"])
+    counts = np.asarray(view["histogram"], dtype=float)
+    artists["histogram"].set_data(np.where(counts > 0, counts, np.nan))
+    artists["histogram"].set_edgecolor(style["color"])
+    artists["histogram"].set_linestyle(style["linestyle"])
+    artists["sparsity"].set_ydata(view["sparsity"])
+    artists["sparsity"].set_color(style["color"])
+    artists["sparsity"].set_linestyle(style["linestyle"])
+    artists["marker"].set_data([view["strength"]], [view["test_accuracy"]])
+    artists["marker"].set_color(style["color"])
+    artists["text"].set_text(f"{PENALTY_LABELS[view['kind']]}({view['strength']:g}): test accuracy {view['test_accuracy']:.3f}")

@@ -4,7 +4,7 @@ import numpy as np
 
 from helpers.validation import check_strength
 
-__all__ = ["DEFAULT_THRESHOLDS", "kernels", "sparsity", "format_sparsity_table"]
+__all__ = ["DEFAULT_THRESHOLDS", "format_sparsity_table", "kernels", "sparsity"]
 
 DEFAULT_THRESHOLDS = (1e-2, 1e-3, 1e-4, 1e-5, 1e-6)
 

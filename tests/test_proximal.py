@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from helpers.penalties import soft_threshold
 from helpers.conventions import from_keras
 from helpers.linear import lasso_ista
+from helpers.penalties import soft_threshold
 from helpers.proximal import ProximalL1, soft_threshold_tensor
 
 
@@ -62,7 +62,7 @@ def _linear_model(optimizer, num_features):
     reseed(0)
     model = keras.Sequential(
         [keras.Input((num_features,)),
-         # float32 arithmetic: compared with an exact solver (the CNNs use the bfloat16 fast path).
+         # float32 arithmetic: compared with an exact solver (as every lesson computes).
          keras.layers.Dense(1, use_bias=False, kernel_initializer="zeros", dtype="float32")]
     )
     model.compile(optimizer=optimizer, loss="mse")  # mse = mean((Xw − y)²): our objective's data term
