@@ -1,4 +1,4 @@
-"""Linear least squares with an L1 or L2 penalty, in Keras' convention, solved three independent ways.
+"""Linear least squares with an L1 or L2 penalty, in Keras' convention (closed-form ridge, ISTA lasso).
 
 Objective (``X``: (n, d), ``y``: (n,), ``coef``: (d,), ``intercept``: scalar)::
 
@@ -14,16 +14,15 @@ from helpers.penalties import soft_threshold
 from helpers.validation import check_choice, check_positive_int, check_strength
 
 __all__ = [
-    "ridge_closed_form",
-    "ridge_gradient_descent",
-    "lasso_ista",
-    "make_poly_data",
-    "polynomial_features",
-    "fit_polynomial",
-    "quadratic_from_data",
-    "penalized_optimum_2d",
-    "level_curve",
     "ball_boundary",
+    "fit_polynomial",
+    "lasso_ista",
+    "level_curve",
+    "make_poly_data",
+    "penalized_optimum_2d",
+    "polynomial_features",
+    "quadratic_from_data",
+    "ridge_closed_form",
 ]
 
 
@@ -59,20 +58,6 @@ def ridge_closed_form(X, y, l2_strength, fit_intercept=True):
     Xc, yc, x_mean, y_mean = _centered(X, y, fit_intercept)
     n, d = Xc.shape
     coef = np.linalg.solve(Xc.T @ Xc / n + l2_strength * np.eye(d), Xc.T @ yc / n)
-    return coef, float(y_mean - x_mean @ coef)
-
-
-def ridge_gradient_descent(X, y, l2_strength, num_steps=2000, fit_intercept=True):
-    """Full-batch gradient descent with step 1/L from coef = 0 -> (coef (d,), intercept)."""
-    X, y = _check_xy(X, y)
-    l2_strength = check_strength("l2_strength", l2_strength)
-    num_steps = check_positive_int("num_steps", num_steps)
-    Xc, yc, x_mean, y_mean = _centered(X, y, fit_intercept)
-    step = 1.0 / (1.0 / _step_size(Xc) + 2.0 * l2_strength)  # the penalty adds 2·l2_strength to L
-    coef = np.zeros(X.shape[1])
-    for _ in range(num_steps):
-        gradient = 2.0 / len(yc) * Xc.T @ (Xc @ coef - yc) + 2.0 * l2_strength * coef
-        coef = coef - step * gradient
     return coef, float(y_mean - x_mean @ coef)
 
 

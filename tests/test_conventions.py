@@ -5,7 +5,13 @@ import math
 import numpy as np
 import pytest
 
-from helpers.conventions import CONVENTIONS, FRAMEWORKS, convention_rows, from_keras, to_keras
+from helpers.conventions import (
+    CONVENTIONS,
+    FRAMEWORKS,
+    convention_rows,
+    from_keras,
+    to_keras,
+)
 
 RNG = np.random.default_rng(0)
 N, D = 120, 5
@@ -35,6 +41,8 @@ def test_known_values():
     assert from_keras(1e-3, "sklearn_logistic", "l1", n=3000) == pytest.approx(1 / 3)
     assert to_keras(1.0, "seed_text", "l2", n=3000) == pytest.approx(1 / 3000)
     assert to_keras(1.0, "seed_text", "l1") == pytest.approx(2.0)
+    assert to_keras(1.0, "seed_text_crossentropy", "l2", n=3000) == pytest.approx(1 / 6000)
+    assert to_keras(1.0, "seed_text_crossentropy", "l1") == pytest.approx(1.0)
 
 
 def test_seed_text_objectives_are_keras_objectives_times_one_half():
@@ -48,6 +56,23 @@ def test_seed_text_objectives_are_keras_objectives_times_one_half():
         keras_l1 = squared / N + to_keras(lam, "seed_text", "l1") * np.sum(np.abs(theta))
         assert seed_l2 == pytest.approx(keras_l2 / 2, rel=1e-12)
         assert seed_l1 == pytest.approx(keras_l1 / 2, rel=1e-12)
+
+
+def test_seed_penalties_on_a_cross_entropy_are_keras_objectives_exactly():
+    lam = 0.4
+    labels = (Y > np.median(Y)).astype(float)
+    for _ in range(3):
+        theta = RNG.normal(size=D)
+        probability = 1 / (1 + np.exp(-(X @ theta)))
+        cross_entropy = -np.mean(labels * np.log(probability) + (1 - labels) * np.log(1 - probability))
+        seed_l2 = cross_entropy + lam / (2 * N) * np.sum(theta**2)  # Ng's form: no ½ on the data loss
+        seed_l1 = cross_entropy + lam * np.sum(np.abs(theta))
+        assert seed_l2 == pytest.approx(
+            cross_entropy + to_keras(lam, "seed_text_crossentropy", "l2", n=N) * np.sum(theta**2), rel=1e-12)
+        assert seed_l1 == pytest.approx(
+            cross_entropy + to_keras(lam, "seed_text_crossentropy", "l1") * np.sum(np.abs(theta)), rel=1e-12)
+    # the ½-MSE rule f = λ/m is twice too strong on a cross-entropy
+    assert to_keras(lam, "seed_text", "l2", n=N) == pytest.approx(2 * to_keras(lam, "seed_text_crossentropy", "l2", n=N))
 
 
 def test_pytorch_weight_decay_gradient_equals_keras_l2_gradient():
@@ -104,7 +129,7 @@ def test_convention_rows_cover_every_convention_with_the_converter_values():
     assert len(rows) == len(CONVENTIONS)
     for row in rows:
         assert row["value"] == from_keras(1e-3, row["framework"], row["kind"], n=3000)
-        assert row["parameter"] and row["objective"]
+        assert row["parameter"] and row["objective"] and row["rule"]
     assert set(FRAMEWORKS) == {row["framework"] for row in rows}
 
 

@@ -14,7 +14,6 @@ from helpers.linear import (
     polynomial_features,
     quadratic_from_data,
     ridge_closed_form,
-    ridge_gradient_descent,
 )
 
 RNG = np.random.default_rng(1)
@@ -32,13 +31,6 @@ def test_ridge_closed_form_equals_sklearn_ridge(fit_intercept):
     ridge = Ridge(alpha=0.1 * N, fit_intercept=fit_intercept).fit(X, Y)  # alpha = n·f
     np.testing.assert_allclose(coef, ridge.coef_, rtol=1e-6)
     assert intercept == pytest.approx(ridge.intercept_, rel=1e-6, abs=1e-12)
-
-
-def test_ridge_gradient_descent_converges_to_closed_form():
-    coef, intercept = ridge_closed_form(X, Y, 0.05)
-    gd_coef, gd_intercept = ridge_gradient_descent(X, Y, 0.05, num_steps=3000)
-    np.testing.assert_allclose(gd_coef, coef, rtol=1e-8)
-    assert gd_intercept == pytest.approx(intercept, rel=1e-8)
 
 
 def test_ista_equals_sklearn_lasso_including_exact_zeros():
