@@ -24,9 +24,11 @@ Modules, in the order a reader meets them:
 - ``checks``     the check-cell pattern: assert within a tolerance, print rounded
 - ``plotting``   the house plot style and one colour / line style per penalty
 - ``widgets``    the λ-slider pattern: a log slider, a figure redrawn in place (``BlittedFigure``: fast), latency
-- ``experiment`` the course's main job (``python -m helpers.experiment``): lesson 03's experiment
+- ``experiment`` the course's main job (``python -m helpers.experiment``): lesson 02's experiment
 - ``experiment_plots`` its figures: learning curves, test accuracy over seeds, λ sweep, slider
 - ``tuning``     choosing λ (scikit-learn CV), scheduled λ, dropout / augmentation / weight-decay variants
+- ``other_regularizers`` lesson 05: recipe tables (weight decay, λ warm-up, dropout, augmentation, early
+  stopping) paired with lesson 02's runs
 """
 
 import importlib
@@ -41,6 +43,7 @@ __all__ = [
     "linear",
     "models",
     "notebook",
+    "other_regularizers",
     "penalties",
     "plotting",
     "proximal",
