@@ -403,8 +403,11 @@ def load_results(path):
     return results
 
 
-def cached_results(name, config, data=None, log=print, directory=None, progress=None, log_every=1):
-    """:func:`run_experiment`'s published result (helpers.published): trained only when the config differs."""
+def cached_results(name, config, data=None, log=print, directory=None, progress=None, log_every=1, borrowed=False):
+    """:func:`run_experiment`'s published result (helpers.published): trained only when the config differs.
+
+    ``borrowed=True`` when another lesson owns the result (see ``published_or_trained``).
+    """
     from helpers.published import published_or_trained
 
     config = make_config(config)
@@ -412,7 +415,7 @@ def cached_results(name, config, data=None, log=print, directory=None, progress=
     def compute():
         return {"results_json": np.array(json.dumps(run_experiment(config, data=data, log=progress, log_every=log_every)))}
 
-    arrays = published_or_trained(name, config, compute, cache_dir=directory, log=log)
+    arrays = published_or_trained(name, config, compute, cache_dir=directory, log=log, borrowed=borrowed)
     return json.loads(str(arrays["results_json"]))
 
 

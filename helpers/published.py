@@ -283,28 +283,40 @@ def read_result(path, name=None):
 # ---------------------------------------------------------------- the one call lessons make
 
 
-def published_or_trained(name, config, train, *, log=print, published_dir=None, cache_dir=None):
+def published_or_trained(name, config, train, *, log=print, published_dir=None, cache_dir=None, borrowed=False):
     """The arrays of result ``name`` for ``config``: the published ones when they match, else trained.
 
     ``train()`` returns a dict of arrays. Looked up in order: ``published/<name>.npz``
     (unless retraining is asked for), then this user's cache; trained only when neither
     matches, and then saved to the user's cache (``COURSE_RETRAIN=publish``: to
     ``published/``). ``log`` gets one line saying which happened.
+
+    ``borrowed=True``: another lesson owns this result and trains it; here it is only read.
+    Asked to retrain, such a lesson takes the user's own retrained copy if there is one, else
+    the published one, and trains (into the user's cache) only when neither matches: a
+    retrain switch in one lesson never retrains, nor republishes, another lesson's result.
     """
     if not isinstance(name, str) or not _NAME.fullmatch(name):
         # The name becomes a file name: "../x" or "a/b" would write outside the folder.
         raise ValueError(f"name must be letters, digits, '_' or '-' (a plain file name), got {name!r}")
+    if not isinstance(borrowed, bool):
+        raise TypeError(f"borrowed must be True or False, got {borrowed!r}")
     mode = retrain_mode()
     key = result_key(config)
     published = Path(published_dir or PUBLISHED_DIR) / f"{name}.npz"
-    if mode == "no":
-        arrays, why = _published_arrays(published, name, key, log)
-        if arrays is not None:
-            return arrays
-        mine = _user_result(user_result_path(name, config, cache_dir), name, key, log)
-        if mine is not None:
-            return mine
+    mine = user_result_path(name, config, cache_dir)
+    if mode == "no" or borrowed:
+        if mode == "no":
+            arrays, why = _published_arrays(published, name, key, log)
+            found = arrays if arrays is not None else _user_result(mine, name, key, log)
+        else:  # retraining, and the result is another lesson's: the user's retrained copy comes first
+            found, why = _user_result(mine, name, key, log), None
+            if found is None:
+                found, why = _published_arrays(published, name, key, log)
+        if found is not None:
+            return found
         log(f"Training {name} here: {why}.")
+        mode = "yes"  # never into published/: it is not this lesson's to publish
     else:
         asked = f"{RETRAIN_ENV}={mode}" if os.environ.get(RETRAIN_ENV, "").strip() else "retrain=True"
         log(f"Training {name} here, as asked ({asked}).")
@@ -313,7 +325,7 @@ def published_or_trained(name, config, train, *, log=print, published_dir=None, 
     if mode == "publish":
         target = published
     else:
-        target = user_result_path(name, config, cache_dir)
+        target = mine
         target.parent.mkdir(parents=True, exist_ok=True)
     save_result(target, name, key, arrays, _provenance_here(_command(name, mode)))
     log(f"Saved to {target}.")

@@ -244,3 +244,32 @@ def test_computed_the_same_way_only_with_the_same_versions_settings_and_cpu():
     for field, other in [("cpu", {"cpu": "another"}), ("dtype_policy", "float16"), ("onednn", onednn_off),
                          ("versions", {**here["provenance"]["versions"], "keras": "9.9.9"})]:
         assert not computed_the_same_way({"provenance": {**here["provenance"], field: other}}), field
+
+
+@pytest.mark.parametrize("switch", ["yes", "publish"])
+def test_a_lesson_that_retrains_reads_another_lessons_result_and_never_retrains_it(folders, monkeypatch, switch):
+    """Lessons 03-05 read lesson 02's runs (``borrowed=True``): retraining them must not retrain, nor republish, those."""
+    tmp_path, calls, lookup = folders
+    path = publish(tmp_path / "published", "r", {"seed": 0})
+    before = path.read_bytes()
+    monkeypatch.setenv(published.RETRAIN_ENV, switch)
+    assert lookup({"seed": 0}, borrowed=True)[0] == 7.0 and calls == []  # the published one, not retrained
+    assert lookup({"seed": 0})[0] == 1.0 and calls == [1]  # the owner retrains it (into the user cache or published/)
+    value, messages = lookup({"seed": 0}, borrowed=True)  # then the owner's retrained result, not the old published one
+    assert value == 1.0 and calls == [1]
+    if switch == "yes":
+        assert messages[0].startswith("Your result, trained here: ") and path.read_bytes() == before
+    else:
+        assert messages[0].startswith("Published result: ") and path.read_bytes() != before  # the owner republished
+
+
+def test_a_borrowed_result_of_another_configuration_is_trained_into_the_user_cache_only(folders, monkeypatch):
+    tmp_path, calls, lookup = folders
+    path = publish(tmp_path / "published", "r", {"seed": 0})
+    before = path.read_bytes()
+    monkeypatch.setenv(published.RETRAIN_ENV, "publish")
+    value, messages = lookup({"seed": 3}, borrowed=True)
+    assert value == 1.0 and calls == [1] and path.read_bytes() == before
+    assert "differs from the published one" in messages[0] and str(tmp_path / "mine") in messages[-1]
+    with pytest.raises(TypeError, match="borrowed"):
+        lookup({"seed": 0}, borrowed="yes")

@@ -23,14 +23,6 @@ from helpers.experiment import REFERENCE_DIR
 from helpers.published import PUBLISHED_DIR, computed_the_same_way, read_result
 
 
-def _mnist_5k(config_data, n_train):
-    from helpers.data import load_dataset
-
-    data = load_dataset("mnist-5k", n_train=n_train)
-    assert data.summary() == config_data, "the published result was trained on other data"
-    return data
-
-
 def lesson03_weight_sweep(arrays, config, seed):
     """No penalty, L2(0.01) and L1(0.001) of lesson 03's sweep (lesson 02's seed-0 networks), side by side in one fit."""
     from helpers.experiment import make_config
@@ -105,36 +97,32 @@ def lesson02_sweep(arrays, config, seed):
 
 
 def lesson04_cv_grid(arrays, config, seed):
-    """L2(1e-3) on the first cross-validation fold."""
+    """L2(0.01) trained on the first fold's 667 images: its score on the held-out fold (given and true labels) and on test."""
     from sklearn.model_selection import StratifiedKFold
 
-    from helpers.tuning import CNNClassifier
+    from helpers.experiment import experiment_data, make_config
+    from helpers.penalties import Penalty
+    from helpers.training import train_cnns
+    from helpers.tuning import training_subset
 
-    data = _mnist_5k(config["data"], config["n_train"])
-    train, val = next(iter(StratifiedKFold(**config["folds"]).split(data.x_train, data.y_train)))
-    row = int(np.flatnonzero((arrays["kind"] == "l2") & np.isclose(arrays["strength"], 1e-3))[0])
-    estimator = CNNClassifier(kind="l2", strength=1e-3, num_epochs=config["num_epochs"],
-                              batch_size=config["batch_size"], seed=seed)
-    score = estimator.fit(data.x_train[train], data.y_train[train]).score(data.x_train[val], data.y_train[val])
-    return {"fold 1 val accuracy": score}, {"fold 1 val accuracy": arrays["val_scores"][row, 0]}
+    regime = make_config(config["regime"])
+    data = experiment_data(regime)
+    folds = StratifiedKFold(n_splits=config["folds"], shuffle=True, random_state=config["fold_seed"])
+    fit_on, score_on = next(iter(folds.split(data.x_train, data.y_train)))
+    (run,) = train_cnns(training_subset(data, fit_on), [Penalty(l2_strength=0.01)], seed=seed,
+                        num_epochs=regime["epochs"], batch_size=regime["batch_size"],
+                        learning_rate=regime["learning_rate"])
 
+    def accuracy(images, labels):  # as the lesson scores: the share of argmax predictions equal to the labels
+        return float(np.mean(run.model.predict(images, batch_size=1000, verbose=0).argmax(axis=1) == labels))
 
-def lesson04_sweep(arrays, config, seed):
-    """L1(1e-3) trained on all 500 images, measured on the test set and in its weights."""
-    from helpers.training import evaluate
-    from helpers.tuning import CNNClassifier
-    from helpers.weights import kernels
-
-    data = _mnist_5k(config["data"], config["n_train"])
-    model = CNNClassifier(kind="l1", strength=1e-3, num_epochs=config["num_epochs"], batch_size=config["batch_size"],
-                          seed=seed).fit(data.x_train, data.y_train).model_
-    weights = np.concatenate([w.ravel() for w in kernels(model).values()]).astype(float)
-    row = 1 + [1e-05, 3e-05, 0.0001, 0.0003, 0.001].index(1e-3)  # the grid: none, then L1 strengths
-    assert config["grid"][1] == {"kind": ["l1"], "strength": [1e-05, 3e-05, 0.0001, 0.0003, 0.001, 0.003, 0.01]}
-    fresh = {"test accuracy": evaluate(model, data.x_test, data.y_test)["accuracy"], "sum of w²": np.sum(weights**2),
-             "fraction |w| < 1e-3": np.mean(np.abs(weights) < 1e-3)}
-    stored = {"test accuracy": arrays["test_accuracy"][row], "sum of w²": arrays["sq_norm"][row],
-              "fraction |w| < 1e-3": arrays["small"][row]}
+    row = config["l2_grid"].index(0.01)
+    fresh = {"fold 1 score, given labels": accuracy(data.x_train[score_on], data.y_train[score_on]),
+             "fold 1 score, true labels": accuracy(data.x_train[score_on], data.y_train_true[score_on]),
+             "fold 1 network, test accuracy": accuracy(data.x_test, data.y_test)}
+    stored = {"fold 1 score, given labels": arrays["given"][row, 0],
+              "fold 1 score, true labels": arrays["true"][row, 0],
+              "fold 1 network, test accuracy": arrays["test"][row, 0]}
     return fresh, stored
 
 
@@ -221,9 +209,10 @@ TOLERANCES = {
     "lesson03_models": {"test accuracy": (0.005, 0.025, False),  # gap 0.0140 -> 0.0210
                         "zero fraction per layer": (0.01, 0.22, False),  # gap 0.1442 -> 0.2163
                         "norm per layer": (0.01, 0.33, True)},  # gap 0.2134 (relative) -> 0.3202
-    "lesson04_cv_grid": {"fold 1 val accuracy": (0.01, 0.075, False)},
-    "lesson04_sweep": {"test accuracy": (0.005, 0.06, False), "sum of w²": (0.01, 0.13, True),
-                       "fraction |w| < 1e-3": (0.005, 0.04, False)},
+    # lesson04_cv_grid: seeds 0-3 gave gaps 0.0269 / 0.0329 / 0.0590 (Intel Xeon, float32, 2026-12-03)
+    "lesson04_cv_grid": {"fold 1 score, given labels": (0.005, 0.045, False),
+                         "fold 1 score, true labels": (0.005, 0.05, False),
+                         "fold 1 network, test accuracy": (0.005, 0.09, False)},
     "lesson05_combinations": {"test accuracy": (0.005, 0.08, False), "test data loss": (0.02, 0.29, True),
                               "train accuracy, true labels": (0.005, 0.1, False),
                               "sum of w² (kernels)": (0.01, 0.22, True)},
@@ -288,7 +277,7 @@ class TestLessons02And03:
 
 
 class TestLesson04CrossValidationAndFullSize:
-    @pytest.mark.parametrize("name", ["lesson04_cv_grid", "lesson04_sweep", "full_spec_fashion_mnist"])
+    @pytest.mark.parametrize("name", ["lesson04_cv_grid", "full_spec_fashion_mnist"])
     def test_a_retrained_point_matches_the_published_result(self, name):
         check_retrained_point(name)
 
