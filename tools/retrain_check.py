@@ -1,15 +1,15 @@
 """Do the lessons' claims survive retraining? Run the CNN lessons retraining their results and list every failing check.
 
-Run from the checkout:  .venv/bin/python tools/retrain_check.py  [--arithmetic float32|fast] [--keep DIR]
+Run from the checkout:  .venv/bin/python tools/retrain_check.py  [--cpu native|avx2] [--keep DIR]
 
 The test suite runs each lesson on its published results, so their checks see the numbers
-computed on one kind of CPU in one arithmetic. A learner who retrains (``COURSE_RETRAIN=yes``,
-an exercise, a changed configuration) on a CPU without native bfloat16 (most laptops) gets
-float32 numbers instead, and every claim must still hold. This script is that learner: it
-runs lessons 02-05 in fresh kernels with ``COURSE_RETRAIN=yes``, an empty user cache and
-``COURSE_FAST_PATH=off`` (``--arithmetic fast``: this machine's default arithmetic instead),
-lets the notebooks run past a failing cell, and prints each cell that raised. Exit code 0
-when none did.
+computed on one kind of CPU. A learner who retrains (``COURSE_RETRAIN=yes``, an exercise, a
+changed configuration) gets the numbers of their own CPU, and every claim must still hold.
+This script is that learner: it runs lessons 02-05 in fresh kernels with ``COURSE_RETRAIN=yes``
+and an empty user cache, in float32 as the lessons always compute (``COURSE_FAST_PATH=off``),
+on this CPU's own instructions or (``--cpu avx2``: ``ONEDNN_MAX_CPU_ISA=AVX2``) as a laptop
+without AVX-512 computes; it lets the notebooks run past a failing cell and prints each cell
+that raised. Exit code 0 when none did.
 
 About 10 minutes on 2 cores in float32. A maintainer's script, outside the test suite; it
 never writes into the checkout (outputs go to a temporary folder, or ``--keep DIR``).
@@ -35,8 +35,8 @@ def failing_cells(notebook):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="tools/retrain_check.py", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--arithmetic", choices=("float32", "fast"), default="float32",
-                        help="float32 (COURSE_FAST_PATH=off, the default) or this machine's fast path")
+    parser.add_argument("--cpu", choices=("native", "avx2"), default="native",
+                        help="this CPU's own instructions (default) or oneDNN limited to AVX2, as on most laptops")
     parser.add_argument("--keep", help="folder for the executed notebooks and caches (default: a temporary one)")
     parser.add_argument("--lessons", default=",".join(LESSONS), help=f"comma-separated (default {','.join(LESSONS)})")
     args = parser.parse_args(argv)
@@ -47,8 +47,9 @@ def main(argv=None):
     (out / "cache").mkdir(parents=True, exist_ok=True)
     os.environ["COURSE_CACHE_DIR"] = str(out / "cache")  # the kernels inherit both: every result is trained
     os.environ["COURSE_RETRAIN"] = "yes"
-    if args.arithmetic == "float32":
-        os.environ["COURSE_FAST_PATH"] = "off"
+    os.environ["COURSE_FAST_PATH"] = "off"
+    if args.cpu == "avx2":
+        os.environ["ONEDNN_MAX_CPU_ISA"] = "AVX2"  # read when TensorFlow starts in each kernel
     failures = 0
     for lesson in args.lessons.split(","):
         notebook = nbformat.read(REPO / "notebooks" / f"{lesson}.ipynb", as_version=4)
@@ -61,7 +62,7 @@ def main(argv=None):
         print(f"{lesson}: {time.perf_counter() - start:.0f} s, {len(found)} failing cell(s)", flush=True)
         for number, name, message in found:
             print(f"  cell {number}: {name}: {message}")
-    print(f"{args.arithmetic}: {failures} failing cell(s); executed notebooks and caches in {out}")
+    print(f"float32, {args.cpu} CPU: {failures} failing cell(s); executed notebooks and caches in {out}")
     return 1 if failures else 0
 
 
