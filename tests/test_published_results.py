@@ -218,7 +218,9 @@ TOLERANCES = {
                               "sum of w² (kernels)": (0.01, 0.22, True)},
     "lesson05_decay": {"test accuracy": (0.005, 0.04, False), "test data loss": (0.02, 0.23, True),
                        "train accuracy, true labels": (0.005, 0.07, False), "sum of w² (kernels)": (0.01, 0.14, True)},
-    "lesson05_warmup": {"test accuracy": (0.005, 0.045, False), "test data loss": (0.02, 0.06, True),
+    # lesson05_warmup's test data loss: seeds 0-3 were only 0.04 apart, but AVX2 float32 put seed 0 0.066 away (2026-12-03):
+    # four seeds underestimate the spread; 0.15 is about the other recipes' gap (0.15-0.19) of the same quantity.
+    "lesson05_warmup": {"test accuracy": (0.005, 0.045, False), "test data loss": (0.02, 0.15, True),
                         "train accuracy, true labels": (0.005, 0.045, False), "sum of w² (kernels)": (0.01, 0.15, True)},
     "full_spec_fashion_mnist": {"epoch 1 training data loss": (0.002, 0.045, True),
                                 "epoch 1 training accuracy": (0.002, 0.012, False)},
