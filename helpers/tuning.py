@@ -11,7 +11,6 @@
 - :func:`build_variant_cnn` / :func:`train_variant`: the seed's CNN (built by
   :func:`helpers.models.build_cnn`, unchanged) plus dropout, augmentation, early stopping
   or decoupled weight decay; with none of them it trains exactly like ``train_cnn``.
-- :func:`compare_to_baseline`: is a difference of seed means larger than their spread?
 
 This module imports Keras (and so TensorFlow): call ``setup_notebook()`` first.
 """
@@ -33,7 +32,6 @@ from helpers.validation import (
     check_positive_int,
     check_strength,
 )
-from helpers.weights import kernels
 
 __all__ = [
     "LESSON02_SWEEP",
@@ -42,13 +40,11 @@ __all__ = [
     "StrengthSchedule",
     "VariableL2",
     "build_variant_cnn",
-    "compare_to_baseline",
     "lesson02_runs",
     "linear_warmup",
     "nearest_on_grid",
     "one_standard_error_index",
     "scheduled_l2",
-    "seed_table",
     "train_variant",
     "training_subset",
 ]
@@ -440,69 +436,3 @@ def train_variant(
         "learning_rate": learning_rate,
     }
     return TrainingRun(model=model, history=history, penalty=penalty, config=config)
-
-
-def compare_to_baseline(baseline_scores, scores):
-    """Difference of means and the spread it must beat -> {"difference", "spread", "exceeds"}.
-
-    ``spread`` is two standard errors of the difference of two means,
-    ``2 * sqrt(s_a**2 / n_a + s_b**2 / n_b)`` with sample standard deviations (ddof=1).
-    """
-    a, b = np.asarray(baseline_scores, dtype=float), np.asarray(scores, dtype=float)
-    for name, values in (("baseline_scores", a), ("scores", b)):
-        if values.ndim != 1 or values.size < 2 or not np.isfinite(values).all():
-            raise ValueError(
-                f"{name} must be a 1-D sequence of at least 2 finite scores, got {values!r}"
-            )
-    difference = float(b.mean() - a.mean())
-    spread = float(2 * math.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size))
-    return {
-        "difference": difference,
-        "spread": spread,
-        "exceeds": abs(difference) > spread,
-    }
-
-
-def seed_table(data, runs, seeds, *, num_epochs=20, batch_size=64):
-    """Train every named run (``{name: train_variant kwargs}``) on every seed -> dict of arrays.
-
-    Per (run, seed): test accuracy and data loss, accuracy on the (clean) training images,
-    Σw² over the kernels, epochs run; per epoch: the validation data loss (NaN after an early stop).
-    """
-    seeds = [check_positive_int("seed", s, minimum=0) for s in seeds]
-    if not runs or not seeds:
-        raise ValueError("runs and seeds must both be non-empty")
-    shape = (len(runs), len(seeds))
-    table = {
-        key: np.full(shape, np.nan)
-        for key in (
-            "test_accuracy",
-            "test_data_loss",
-            "train_accuracy",
-            "kernel_sq_norm",
-            "epochs_run",
-        )
-    }
-    table["val_data_loss"] = np.full(shape + (num_epochs,), np.nan)
-    for i, spec in enumerate(runs.values()):
-        for j, seed in enumerate(seeds):
-            run = train_variant(
-                data, num_epochs=num_epochs, batch_size=batch_size, seed=seed, **spec
-            )
-            test = evaluate(run.model, data.x_test, data.y_test)
-            table["test_accuracy"][i, j], table["test_data_loss"][i, j] = (
-                test["accuracy"],
-                test["data_loss"],
-            )
-            table["train_accuracy"][i, j] = evaluate(
-                run.model, data.x_train, data.y_train
-            )["accuracy"]
-            table["kernel_sq_norm"][i, j] = sum(
-                float(np.square(w).sum()) for w in kernels(run.model).values()
-            )
-            table["epochs_run"][i, j] = int(run.history["epochs_run"])
-            if "val_data_loss" in run.history:
-                curve = run.history["val_data_loss"]
-                table["val_data_loss"][i, j, : len(curve)] = curve
-    table["names"] = np.array(list(runs), dtype=str)
-    return table

@@ -8,7 +8,6 @@ from helpers.penalties import Penalty
 from helpers.tuning import (
     CNNClassifier,
     build_variant_cnn,
-    compare_to_baseline,
     lesson02_runs,
     linear_warmup,
     nearest_on_grid,
@@ -106,17 +105,6 @@ def test_nearest_on_grid_is_log_scale():
     assert nearest_on_grid(grid, 3e-4) == 0  # log-midpoint is 3.16e-4
     assert nearest_on_grid(grid, 3.3e-4) == 1
     assert nearest_on_grid(grid, 1.0) == 2
-
-
-# --- comparing seed means ------------------------------------------------------------------
-
-
-def test_compare_to_baseline_by_hand():
-    result = compare_to_baseline([0.90, 0.91, 0.92], [0.95, 0.96, 0.97])
-    assert result["difference"] == pytest.approx(0.05)
-    assert result["spread"] == pytest.approx(2 * np.sqrt(2 * 0.0001 / 3))
-    assert result["exceeds"]
-    assert not compare_to_baseline([0.90, 0.92, 0.94], [0.91, 0.93, 0.95])["exceeds"]
 
 
 # --- scheduled λ ---------------------------------------------------------------------------
