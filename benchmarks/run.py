@@ -9,7 +9,7 @@ Sections (each a function below, each writes into one results dict):
 1. ``seed``    the seed experiment's speed: the course's training path vs the seed's plain
                Keras code (working API, float32), whole 5-epoch runs alternating A/B/A/B in
                one process, on the full Fashion-MNIST (60,000 images, offline from Debian's package).
-2. ``sweep``   8 strengths trained the course's way (one fit, helpers.training.train_cnns,
+2. ``sweep``   8 strengths trained the course's way (one fit, helpers.internal.side_by_side.train_cnns,
                fast path) vs 8 separate plain-Keras fits, in the overfitting regime.
 3. ``sliders`` each lesson's fresh-kernel run time with published results, then every slider it
                built, moved across its range in that kernel (SLIDER_PROBE) and timed.
@@ -22,6 +22,7 @@ repeats; ratios come from the same run (the machine may be shared and noisy).
 """
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -50,17 +51,19 @@ def seed_keras_model(l2_strength):
     def l2():
         return regularizers.L2(l2_strength)
 
-    model = keras.Sequential([
-        keras.Input(shape=(28, 28, 1)),
-        layers.Conv2D(32, (3, 3), activation="relu", kernel_regularizer=l2(), dtype="float32"),
-        layers.MaxPooling2D((2, 2), dtype="float32"),
-        layers.Conv2D(64, (3, 3), activation="relu", kernel_regularizer=l2(), dtype="float32"),
-        layers.MaxPooling2D((2, 2), dtype="float32"),
-        layers.Conv2D(64, (3, 3), activation="relu", kernel_regularizer=l2(), dtype="float32"),
-        layers.Flatten(dtype="float32"),
-        layers.Dense(64, activation="relu", kernel_regularizer=l2(), dtype="float32"),
-        layers.Dense(10, activation="softmax", kernel_regularizer=l2(), dtype="float32"),
-    ])
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(28, 28, 1)),
+            layers.Conv2D(32, (3, 3), activation="relu", kernel_regularizer=l2(), dtype="float32"),
+            layers.MaxPooling2D((2, 2), dtype="float32"),
+            layers.Conv2D(64, (3, 3), activation="relu", kernel_regularizer=l2(), dtype="float32"),
+            layers.MaxPooling2D((2, 2), dtype="float32"),
+            layers.Conv2D(64, (3, 3), activation="relu", kernel_regularizer=l2(), dtype="float32"),
+            layers.Flatten(dtype="float32"),
+            layers.Dense(64, activation="relu", kernel_regularizer=l2(), dtype="float32"),
+            layers.Dense(10, activation="softmax", kernel_regularizer=l2(), dtype="float32"),
+        ]
+    )
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
 
@@ -77,7 +80,7 @@ def peak_flops(policy):
     One AVX-512 FMA unit: 32 float32 or 64 bfloat16 FLOPs per cycle; AMX (Intel's tile unit,
     ``amx_bf16``): 1,024 bfloat16 FLOPs per cycle. oneDNN uses AMX for bfloat16 where it exists.
     """
-    from helpers.fastpath import arithmetic_platform, cpuinfo_field
+    from helpers.internal.runtime import arithmetic_platform, cpuinfo_field
 
     try:
         mhz = float(cpuinfo_field("cpu MHz") or 0.0)
@@ -89,8 +92,13 @@ def peak_flops(policy):
         per_cycle, unit = 1024, "AMX, bfloat16"
     else:
         per_cycle, unit = 64, "AVX-512 FMA, bfloat16"
-    return {"ghz": mhz / 1000, "cores": 2, "flops_per_cycle": per_cycle, "unit": unit,
-            "peak_gflops": 2 * mhz / 1000 * per_cycle}
+    return {
+        "ghz": mhz / 1000,
+        "cores": 2,
+        "flops_per_cycle": per_cycle,
+        "unit": unit,
+        "peak_gflops": 2 * mhz / 1000 * per_cycle,
+    }
 
 
 # ------------------------------------------------------------------ sections
@@ -118,11 +126,11 @@ def bench_seed(results, quick):
     import keras
 
     from helpers.data import load_dataset
-    from helpers.fastpath import choose_dtype_policy
+    from helpers.internal.fast_fit import EVALUATION_BATCH_SIZE, fit_model
+    from helpers.internal.runtime import choose_dtype_policy
     from helpers.models import build_cnn
     from helpers.notebook import reseed
     from helpers.penalties import Penalty
-    from helpers.training import EVALUATION_BATCH_SIZE, fit_model
 
     n_train, epochs, repeats = (8000, 2, 1) if quick else (None, 5, 3)
     data = load_dataset("fashion-mnist", n_train=n_train, n_val=0)
@@ -149,32 +157,48 @@ def bench_seed(results, quick):
             timer, start = epoch_timer(), time.perf_counter()
             model = train(timer)
             wall = time.perf_counter() - start
-            accuracy = model.evaluate(data.x_test, data.y_test, batch_size=EVALUATION_BATCH_SIZE, verbose=0,
-                                      return_dict=True)["accuracy"]
+            accuracy = model.evaluate(
+                data.x_test, data.y_test, batch_size=EVALUATION_BATCH_SIZE, verbose=0, return_dict=True
+            )["accuracy"]
             runs[name].append({"wall_seconds": wall, "epoch_seconds": timer.seconds, "test_accuracy": accuracy})
-            print(f"  seed spec, run {repeat + 1}/{repeats}, {name}: {wall:.1f} s "
-                  f"(epochs {', '.join(f'{s:.1f}' for s in timer.seconds)}), test accuracy {accuracy:.4f}", flush=True)
+            print(
+                f"  seed spec, run {repeat + 1}/{repeats}, {name}: {wall:.1f} s "
+                f"(epochs {', '.join(f'{s:.1f}' for s in timer.seconds)}), test accuracy {accuracy:.4f}",
+                flush=True,
+            )
     keras.mixed_precision.set_global_policy(policy)
     rows = []
     for name, done in runs.items():
         # The first epoch of a run also traces and compiles the step: steady state is epochs 2..n.
         steady = [s for run in done for s in (run["epoch_seconds"][1:] or run["epoch_seconds"])]
         median = statistics.median(steady)
-        rows.append({"path": name, "epoch_seconds": [[round(s, 2) for s in run["epoch_seconds"]] for run in done],
-                     "median_epoch_seconds": round(median, 2), "images_per_second": round(len(data.y_train) / median),
-                     "median_run_seconds": round(statistics.median(run["wall_seconds"] for run in done), 1),
-                     "gflops": round(training_flops_per_image() * len(data.y_train) / median / 1e9, 1),
-                     "test_accuracy": round(statistics.median(run["test_accuracy"] for run in done), 4)})
+        rows.append(
+            {
+                "path": name,
+                "epoch_seconds": [[round(s, 2) for s in run["epoch_seconds"]] for run in done],
+                "median_epoch_seconds": round(median, 2),
+                "images_per_second": round(len(data.y_train) / median),
+                "median_run_seconds": round(statistics.median(run["wall_seconds"] for run in done), 1),
+                "gflops": round(training_flops_per_image() * len(data.y_train) / median / 1e9, 1),
+                "test_accuracy": round(statistics.median(run["test_accuracy"] for run in done), 4),
+            }
+        )
     baseline, course = rows
     results["seed"] = {
-        "data": data.summary(), "epochs": epochs, "repeats": repeats, "batch_size": 64,
-        "penalty": "L2(0.001) on every kernel", "fast_path": reason, "rows": rows,
+        "data": data.summary(),
+        "epochs": epochs,
+        "repeats": repeats,
+        "batch_size": 64,
+        "penalty": "L2(0.001) on every kernel",
+        "fast_path": reason,
+        "rows": rows,
         "speedup": round(baseline["median_epoch_seconds"] / course["median_epoch_seconds"], 2),
         "run_speedup": round(baseline["median_run_seconds"] / course["median_run_seconds"], 2),
         "accuracy_difference_points": round(100 * (course["test_accuracy"] - baseline["test_accuracy"]), 2),
         "training_mflop_per_image": round(training_flops_per_image() / 1e6, 1),
         "peak": {"float32": peak_flops("float32"), policy: peak_flops(policy)},
-        "goal": "speedup >= 1.5, accuracy within 0.5 points"}
+        "goal": "speedup >= 1.5, accuracy within 0.5 points",
+    }
 
 
 def bench_sweep(results, quick):
@@ -183,12 +207,13 @@ def bench_sweep(results, quick):
     import numpy as np
 
     from helpers.data import load_dataset
-    from helpers.experiment import OVERFIT_CONFIG
-    from helpers.fastpath import choose_dtype_policy
+    from helpers.internal.fast_fit import EVALUATION_BATCH_SIZE
+    from helpers.internal.runtime import choose_dtype_policy
+    from helpers.internal.side_by_side import train_cnns
+    from helpers.internal.store import PUBLISHED_DIR, read_result
+    from helpers.lesson02_cnn_penalties import OVERFIT_CONFIG
     from helpers.notebook import reseed
     from helpers.penalties import Penalty
-    from helpers.published import PUBLISHED_DIR, read_result
-    from helpers.training import EVALUATION_BATCH_SIZE, train_cnns
 
     epochs = 3 if quick else OVERFIT_CONFIG["epochs"]
     repeats = 1 if quick else 2
@@ -202,8 +227,14 @@ def bench_sweep(results, quick):
         for strength in SWEEP_STRENGTHS:
             reseed(0)
             model = seed_keras_model(strength)
-            fitted = model.fit(data.x_train, data.y_train, epochs=epochs, batch_size=64, verbose=0,
-                               validation_data=(data.x_val, data.y_val))
+            fitted = model.fit(
+                data.x_train,
+                data.y_train,
+                epochs=epochs,
+                batch_size=64,
+                verbose=0,
+                validation_data=(data.x_val, data.y_val),
+            )
             accuracies.append(fitted.history["val_accuracy"][-1])
         timings["separate"].append(time.perf_counter() - start)
         final["separate"] = accuracies
@@ -212,9 +243,13 @@ def bench_sweep(results, quick):
         runs = train_cnns(data, [Penalty(l2_strength=s) for s in SWEEP_STRENGTHS], num_epochs=epochs, seed=0)
         timings["course"].append(time.perf_counter() - start)
         final["course"] = [float(run.history["val_accuracy"][-1]) for run in runs]
-        print(f"  sweep repeat {repeat + 1}/{repeats}: separate {timings['separate'][-1]:.1f} s, "
-              f"course {timings['course'][-1]:.1f} s", flush=True)
-    # Seed-to-seed spread of test accuracy in the same regime (clean labels), from lesson 02's published result (5 seeds).
+        print(
+            f"  sweep repeat {repeat + 1}/{repeats}: separate {timings['separate'][-1]:.1f} s, "
+            f"course {timings['course'][-1]:.1f} s",
+            flush=True,
+        )
+    # Seed-to-seed spread of test accuracy in the same regime (clean labels), from lesson 02's published result
+    # (5 seeds).
     spread = None
     overfit = PUBLISHED_DIR / "lesson02_clean.npz"
     if overfit.is_file():
@@ -226,7 +261,10 @@ def bench_sweep(results, quick):
         spread = float(np.median([np.std(values, ddof=1) for values in by_label.values()]))
     differences = np.abs(np.subtract(final["course"], final["separate"]))
     results["sweep"] = {
-        "strengths": SWEEP_STRENGTHS, "epochs": epochs, "repeats": repeats, "data": data.summary(),
+        "strengths": SWEEP_STRENGTHS,
+        "epochs": epochs,
+        "repeats": repeats,
+        "data": data.summary(),
         "separate_seconds": [round(s, 1) for s in timings["separate"]],
         "course_seconds": [round(s, 1) for s in timings["course"]],
         "speedup": round(statistics.median(timings["separate"]) / statistics.median(timings["course"]), 2),
@@ -236,10 +274,13 @@ def bench_sweep(results, quick):
         "seed_to_seed_std": None if spread is None else round(spread, 4),
         "within_spread": None if spread is None else bool(differences.max() <= 2 * spread),
         "validation_batch_size": {"separate": 64, "course": EVALUATION_BATCH_SIZE},
-        "goal": "speedup >= 2; per-strength results within the seed-to-seed spread"}
+        "goal": "speedup >= 2; per-strength results within the seed-to-seed spread",
+    }
 
 
-LATENCY_LINE = re.compile(r"^\W*(?P<name>.+?): median (?P<median>[\d.]+) ms, (?:p95|95th percentile) (?P<p95>[\d.]+) ms")
+LATENCY_LINE = re.compile(
+    r"^\W*(?P<name>.+?): median (?P<median>[\d.]+) ms, (?:p95|95th percentile) (?P<p95>[\d.]+) ms"
+)
 
 # Run in the lesson's own kernel after its last cell: move every slider the lesson built across its range and
 # time what its observers do (they run synchronously in the kernel, as when a learner drags it). The lessons
@@ -248,7 +289,7 @@ SLIDER_PROBE = """
 import ipywidgets as _ipywidgets
 import numpy as _np
 
-from helpers.widgets import measure_latency as _measure_latency
+from helpers.internal.latency import measure_latency as _measure_latency
 
 
 def _slider_values(slider, count=8):
@@ -256,7 +297,9 @@ def _slider_values(slider, count=8):
         return [float(v) for v in slider.base ** _np.linspace(slider.min, slider.max, count)]
     if isinstance(slider, (_ipywidgets.FloatSlider, _ipywidgets.IntSlider)):
         values = _np.linspace(slider.min, slider.max, count)
-        return [int(v) for v in _np.unique(_np.round(values))] if isinstance(slider, _ipywidgets.IntSlider) else list(values)
+        if isinstance(slider, _ipywidgets.IntSlider):
+            return [int(v) for v in _np.unique(_np.round(values))]
+        return list(values)
     return list(slider.options)[:: max(1, len(slider.options) // count)]
 
 
@@ -272,7 +315,10 @@ for _number, _slider in enumerate([w for w in list(_ipywidgets.Widget.widgets.va
 
 
 def slider_latencies(notebook):
-    """Latency lines in a notebook's outputs (the probe's, appended by bench_sliders) -> list of {slider, median_ms, p95_ms}."""
+    """Latency lines in a notebook's outputs (the probe's, appended by bench_sliders).
+
+    Returns a list of {slider, median_ms, p95_ms}.
+    """
     found = []
     for cell in notebook["cells"]:
         for output in cell.get("outputs", []):
@@ -280,8 +326,13 @@ def slider_latencies(notebook):
             for line in text.splitlines():
                 match = LATENCY_LINE.match(line)
                 if match:
-                    found.append({"slider": match["name"].strip(), "median_ms": float(match["median"]),
-                                  "p95_ms": float(match["p95"])})
+                    found.append(
+                        {
+                            "slider": match["name"].strip(),
+                            "median_ms": float(match["median"]),
+                            "p95_ms": float(match["p95"]),
+                        }
+                    )
     return found
 
 
@@ -295,13 +346,22 @@ def bench_sliders(results, quick):
         notebook = nbformat.read(path, as_version=4)
         notebook.cells.append(nbformat.v4.new_code_cell(SLIDER_PROBE))
         start = time.perf_counter()
-        NotebookClient(notebook, timeout=1800, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+        NotebookClient(
+            notebook, timeout=1800, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+        ).execute()
         timing = notebook.cells[-1].metadata["execution"]  # the probe's own time is not the lesson's
-        probe_seconds = (datetime.fromisoformat(timing["shell.execute_reply"].replace("Z", "+00:00"))
-                         - datetime.fromisoformat(timing["iopub.execute_input"].replace("Z", "+00:00"))).total_seconds()
+        probe_seconds = (
+            datetime.fromisoformat(timing["shell.execute_reply"].replace("Z", "+00:00"))
+            - datetime.fromisoformat(timing["iopub.execute_input"].replace("Z", "+00:00"))
+        ).total_seconds()
         seconds = time.perf_counter() - start - probe_seconds
-        rows.append({"notebook": path.name, "fresh_kernel_seconds": round(seconds, 1),
-                     "sliders": slider_latencies({"cells": notebook.cells[-1:]})})
+        rows.append(
+            {
+                "notebook": path.name,
+                "fresh_kernel_seconds": round(seconds, 1),
+                "sliders": slider_latencies({"cells": notebook.cells[-1:]}),
+            }
+        )
         print(f"  {path.name}: {seconds:.0f} s, sliders {rows[-1]['sliders']}", flush=True)
     results["sliders"] = {"rows": rows, "goal": "median <= 30 ms per slider"}
 
@@ -311,10 +371,10 @@ def bench_growth(results, quick):
     import keras
 
     from helpers.data import load_dataset
-    from helpers.fastpath import choose_dtype_policy
+    from helpers.internal.fast_fit import fit_model
+    from helpers.internal.runtime import choose_dtype_policy
     from helpers.models import build_cnn
     from helpers.notebook import reseed
-    from helpers.training import fit_model
 
     sizes = [1000, 4000] if quick else [1000, 4000, 16000, 60000]
     full = load_dataset("fashion-mnist", n_val=0)
@@ -327,13 +387,23 @@ def bench_growth(results, quick):
             reseed(0)
             timer = epoch_timer()
             if chosen == "float32":
-                seed_keras_model(0.0).fit(full.x_train[:n], full.y_train[:n], epochs=3, batch_size=64, verbose=0,
-                                          callbacks=[timer])
+                seed_keras_model(0.0).fit(
+                    full.x_train[:n], full.y_train[:n], epochs=3, batch_size=64, verbose=0, callbacks=[timer]
+                )
             else:
-                fit_model(build_cnn(), full.x_train[:n], full.y_train[:n], num_epochs=3, batch_size=64, callbacks=[timer])
+                fit_model(
+                    build_cnn(), full.x_train[:n], full.y_train[:n], num_epochs=3, batch_size=64, callbacks=[timer]
+                )
             median = statistics.median(timer.seconds[1:])  # the first epoch also traces the step
-            rows.append({"path": path, "policy": chosen, "n": n, "epoch_seconds": round(median, 3),
-                         "microseconds_per_image": round(1e6 * median / n, 1)})
+            rows.append(
+                {
+                    "path": path,
+                    "policy": chosen,
+                    "n": n,
+                    "epoch_seconds": round(median, 3),
+                    "microseconds_per_image": round(1e6 * median / n, 1),
+                }
+            )
             print(f"  growth {path} n={n}: {median:.2f} s per epoch", flush=True)
     keras.mixed_precision.set_global_policy(policy)
     results["growth"] = {"rows": rows, "data": "fashion-mnist training images (first n); median of epochs 2 and 3"}
@@ -344,15 +414,30 @@ def bench_memory(results, quick):
     import tempfile
 
     scratch = tempfile.mkdtemp(prefix="main-job-")  # its results files are not part of the report
-    command = [sys.executable, "-m", "helpers.experiment", "--full", "--dataset", "fashion-mnist", "--epochs", "1",
-               "--quiet", "--out", scratch]
+    command = [
+        sys.executable,
+        "-m",
+        "helpers.experiment",
+        "--full",
+        "--dataset",
+        "fashion-mnist",
+        "--epochs",
+        "1",
+        "--quiet",
+        "--out",
+        scratch,
+    ]
     if quick:
         command += ["--n-train", "8000"]
     start = time.perf_counter()
     exit_code, peak_bytes = run_measuring_memory(command)
-    results["memory"] = {"command": " ".join(["python", *command[1:]]), "exit_code": exit_code,
-                         "wall_seconds": round(time.perf_counter() - start, 1),
-                         "peak_rss_gb": round(peak_bytes / 1e9, 2), "goal": "<= 2.5 GB"}
+    results["memory"] = {
+        "command": " ".join(["python", *command[1:]]),
+        "exit_code": exit_code,
+        "wall_seconds": round(time.perf_counter() - start, 1),
+        "peak_rss_gb": round(peak_bytes / 1e9, 2),
+        "goal": "<= 2.5 GB",
+    }
     print(f"  main job, full size: peak {results['memory']['peak_rss_gb']} GB", flush=True)
 
 
@@ -363,10 +448,8 @@ def run_measuring_memory(command, every=0.1):
     process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     watched, peak = psutil.Process(process.pid), 0
     while process.poll() is None:
-        try:
+        with contextlib.suppress(psutil.Error):  # it ended between two samples
             peak = max(peak, sum(p.memory_info().rss for p in [watched, *watched.children(recursive=True)]))
-        except psutil.Error:
-            pass  # it ended between two samples
         time.sleep(every)
     return process.returncode, peak
 
@@ -377,8 +460,13 @@ def bench_suite(results, quick):
     start = time.perf_counter()
     finished = subprocess.run([str(pytest), "-q"], cwd=REPO, capture_output=True, text=True)
     summary = finished.stdout.strip().splitlines()[-1] if finished.stdout.strip() else ""
-    results["suite"] = {"command": ".venv/bin/pytest", "exit_code": finished.returncode, "summary": summary,
-                        "wall_seconds": round(time.perf_counter() - start, 1), "goal": "<= 300 s"}
+    results["suite"] = {
+        "command": ".venv/bin/pytest",
+        "exit_code": finished.returncode,
+        "summary": summary,
+        "wall_seconds": round(time.perf_counter() - start, 1),
+        "goal": "<= 300 s",
+    }
     print(f"  suite: {summary} ({results['suite']['wall_seconds']:.0f} s)", flush=True)
 
 
@@ -386,12 +474,14 @@ def bench_suite(results, quick):
 
 
 def machine():
-    from helpers.experiment import _hardware
-    from helpers.fastpath import numeric_settings
-    from helpers.published import library_versions
+    from helpers.internal.runtime import hardware, numeric_settings
+    from helpers.internal.store import library_versions
 
-    return {**_hardware(), "versions": {**library_versions(), **numeric_settings()},
-            "load_average_at_start": os.getloadavg()}
+    return {
+        **hardware(),
+        "versions": {**library_versions(), **numeric_settings()},
+        "load_average_at_start": os.getloadavg(),
+    }
 
 
 def write_figures(results, out):
@@ -417,8 +507,14 @@ def write_figures(results, out):
         fig, ax = plt.subplots(figsize=(6, 3))
         for row in results["seed"]["rows"]:
             for number, seconds in enumerate(row["epoch_seconds"]):
-                ax.plot(range(1, len(seconds) + 1), seconds, "o-", color="C0" if row is results["seed"]["rows"][0] else "C1",
-                        alpha=1.0 if number == 0 else 0.5, label=row["path"] if number == 0 else None)
+                ax.plot(
+                    range(1, len(seconds) + 1),
+                    seconds,
+                    "o-",
+                    color="C0" if row is results["seed"]["rows"][0] else "C1",
+                    alpha=1.0 if number == 0 else 0.5,
+                    label=row["path"] if number == 0 else None,
+                )
         ax.set(xlabel="epoch", ylabel="seconds", title="Seed spec: seconds per epoch (whole runs, A/B alternating)")
         ax.legend()
         fig.savefig(out / "seed_epochs.png", dpi=120, bbox_inches="tight")
@@ -428,60 +524,111 @@ def write_figures(results, out):
 
 
 def markdown(results):
-    lines = [f"# Benchmarks, {results['date']}", "",
-             f"Machine: {results['machine']['cpu']}, {results['machine']['logical_cpus']} logical CPUs "
-             f"(load average at start {results['machine']['load_average_at_start'][0]:.1f}); "
-             f"TensorFlow {results['machine']['versions'].get('tensorflow-cpu', '?')}, "
-             f"Keras {results['machine']['versions'].get('keras')}. Command: `{results['command']}`.", ""]
+    lines = [
+        f"# Benchmarks, {results['date']}",
+        "",
+        f"Machine: {results['machine']['cpu']}, {results['machine']['logical_cpus']} logical CPUs "
+        f"(load average at start {results['machine']['load_average_at_start'][0]:.1f}); "
+        f"TensorFlow {results['machine']['versions'].get('tensorflow-cpu', '?')}, "
+        f"Keras {results['machine']['versions'].get('keras')}. Command: `{results['command']}`.",
+        "",
+    ]
     if "seed" in results:
         seed = results["seed"]
-        lines += [f"## 1. The seed experiment ({seed['data']}; {seed['epochs']} epochs, batch 64, {seed['penalty']})", "",
-                  f"{seed['fast_path']}. Whole runs alternating A/B, {seed['repeats']} of each; steady state = epochs 2..n.", "",
-                  "| path | median s/epoch (steady) | images/s | GFLOP/s | median s/run (incl. tracing) | test accuracy |",
-                  "|---|---|---|---|---|---|"]
-        lines += [f"| {r['path']} | {r['median_epoch_seconds']} | {r['images_per_second']:,} | {r['gflops']} "
-                  f"| {r['median_run_seconds']} | {r['test_accuracy']:.4f} |" for r in seed["rows"]]
-        peaks = ", ".join(f"{name} ≈ {p['peak_gflops']:.0f} GFLOP/s ({p.get('unit', '')})" for name, p in seed["peak"].items())
-        lines += ["", f"**Speed-up {seed['speedup']}× per epoch, {seed['run_speedup']}× per whole run**, accuracy difference "
-                  f"{seed['accuracy_difference_points']:+.2f} points (goal: {seed['goal']}). One training step is "
-                  f"{seed['training_mflop_per_image']} MFLOP per image; 2-core peak estimates: {peaks}.", ""]
+        lines += [
+            f"## 1. The seed experiment ({seed['data']}; {seed['epochs']} epochs, batch 64, {seed['penalty']})",
+            "",
+            f"{seed['fast_path']}. Whole runs alternating A/B, {seed['repeats']} of each; steady state = epochs 2..n.",
+            "",
+            "| path | median s/epoch (steady) | images/s | GFLOP/s | median s/run (incl. tracing) | test accuracy |",
+            "|---|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {r['path']} | {r['median_epoch_seconds']} | {r['images_per_second']:,} | {r['gflops']} "
+            f"| {r['median_run_seconds']} | {r['test_accuracy']:.4f} |"
+            for r in seed["rows"]
+        ]
+        peaks = ", ".join(
+            f"{name} ≈ {p['peak_gflops']:.0f} GFLOP/s ({p.get('unit', '')})" for name, p in seed["peak"].items()
+        )
+        lines += [
+            "",
+            f"**Speed-up {seed['speedup']}× per epoch, {seed['run_speedup']}× per whole run**, accuracy difference "
+            f"{seed['accuracy_difference_points']:+.2f} points (goal: {seed['goal']}). One training step is "
+            f"{seed['training_mflop_per_image']} MFLOP per image; 2-core peak estimates: {peaks}.",
+            "",
+        ]
     if "sweep" in results:
         sweep = results["sweep"]
-        lines += [f"## 2. A λ sweep of {len(sweep['strengths'])} L2 strengths ({sweep['data']}, {sweep['epochs']} epochs)", "",
-                  f"8 separate plain-Keras fits: {sweep['separate_seconds']} s; the course's one fit: {sweep['course_seconds']} s "
-                  f"→ **{sweep['speedup']}×** (goal ≥ 2). Final validation accuracy, largest difference between the two: "
-                  f"{sweep['max_abs_difference']:.4f}; seed-to-seed std in this regime: {sweep['seed_to_seed_std']} "
-                  f"(within 2 std: {sweep['within_spread']}).", ""]
+        lines += [
+            f"## 2. A λ sweep of {len(sweep['strengths'])} L2 strengths ({sweep['data']}, {sweep['epochs']} epochs)",
+            "",
+            f"8 separate plain-Keras fits: {sweep['separate_seconds']} s; "
+            f"the course's one fit: {sweep['course_seconds']} s "
+            f"→ **{sweep['speedup']}×** (goal ≥ 2). Final validation accuracy, largest difference between the two: "
+            f"{sweep['max_abs_difference']:.4f}; seed-to-seed std in this regime: {sweep['seed_to_seed_std']} "
+            f"(within 2 std: {sweep['within_spread']}).",
+            "",
+        ]
     if "sliders" in results:
-        lines += ["## 3. Lesson run time (fresh kernel, published results) and slider latency (every slider moved across its range)", "",
-                  "| notebook | fresh-kernel s | slider | median ms | p95 ms |", "|---|---|---|---|---|"]
+        lines += [
+            "## 3. Lesson run time (fresh kernel, published results) and slider latency "
+            "(every slider moved across its range)",
+            "",
+            "| notebook | fresh-kernel s | slider | median ms | p95 ms |",
+            "|---|---|---|---|---|",
+        ]
         for row in results["sliders"]["rows"]:
             sliders = row["sliders"] or [{"slider": "–", "median_ms": "", "p95_ms": ""}]
             for number, s in enumerate(sliders):
-                lines.append(f"| {row['notebook'] if number == 0 else ''} | {row['fresh_kernel_seconds'] if number == 0 else ''} "
-                             f"| {s['slider']} | {s['median_ms']} | {s['p95_ms']} |")
+                lines.append(
+                    f"| {row['notebook'] if number == 0 else ''} "
+                    f"| {row['fresh_kernel_seconds'] if number == 0 else ''} "
+                    f"| {s['slider']} | {s['median_ms']} | {s['p95_ms']} |"
+                )
         lines += ["", "Goal: median ≤ 30 ms.", ""]
     if "growth" in results:
-        lines += ["## 4. Cost growth and memory", "", "![growth](growth.png)", "",
-                  "| path | n | s/epoch | µs/image |", "|---|---|---|---|"]
-        lines += [f"| {r['path']} | {r['n']:,} | {r['epoch_seconds']} | {r['microseconds_per_image']} |" for r in results["growth"]["rows"]]
+        lines += [
+            "## 4. Cost growth and memory",
+            "",
+            "![growth](growth.png)",
+            "",
+            "| path | n | s/epoch | µs/image |",
+            "|---|---|---|---|",
+        ]
+        lines += [
+            f"| {r['path']} | {r['n']:,} | {r['epoch_seconds']} | {r['microseconds_per_image']} |"
+            for r in results["growth"]["rows"]
+        ]
         lines.append("")
     if "memory" in results:
         memory = results["memory"]
-        lines += [f"Main job on full-size data (`{memory['command']}`): peak resident set **{memory['peak_rss_gb']} GB** "
-                  f"(goal ≤ 2.5 GB), exit code {memory['exit_code']}, {memory['wall_seconds']} s.", ""]
+        lines += [
+            f"Main job on full-size data (`{memory['command']}`): peak resident set **{memory['peak_rss_gb']} GB** "
+            f"(goal ≤ 2.5 GB), exit code {memory['exit_code']}, {memory['wall_seconds']} s.",
+            "",
+        ]
     if "suite" in results:
         suite = results["suite"]
-        lines += ["## 5. Test suite", "", f"`{suite['command']}`: {suite['summary']}, **{suite['wall_seconds']} s** wall "
-                  f"(goal ≤ 300 s), exit code {suite['exit_code']}.", ""]
+        lines += [
+            "## 5. Test suite",
+            "",
+            f"`{suite['command']}`: {suite['summary']}, **{suite['wall_seconds']} s** wall "
+            f"(goal ≤ 300 s), exit code {suite['exit_code']}.",
+            "",
+        ]
     return "\n".join(lines)
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="benchmarks/run.py", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated sections (default all: {','.join(SECTIONS)})")
+    parser.add_argument(
+        "--only", default=",".join(SECTIONS), help=f"comma-separated sections (default all: {','.join(SECTIONS)})"
+    )
     parser.add_argument("--quick", action="store_true", help="small sizes: checks the script in a few minutes")
-    parser.add_argument("--out", default=str(REPO / "benchmarks" / "latest"), help="output folder (default benchmarks/latest)")
+    parser.add_argument(
+        "--out", default=str(REPO / "benchmarks" / "latest"), help="output folder (default benchmarks/latest)"
+    )
     args = parser.parse_args(argv)
     chosen = [s.strip() for s in args.only.split(",") if s.strip()]
     unknown = set(chosen) - set(SECTIONS)
@@ -489,14 +636,23 @@ def main(argv=None):
         parser.error(f"unknown section(s) {', '.join(sorted(unknown))}; choose from {', '.join(SECTIONS)}")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    from helpers.notebook import start_tensorflow
+    from helpers.internal.runtime import start_tensorflow
 
     start_tensorflow()
-    results = {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "quick": args.quick,
-               "command": " ".join(["python benchmarks/run.py", *(argv if argv is not None else sys.argv[1:])]),
-               "machine": machine()}
-    runners = {"seed": bench_seed, "sweep": bench_sweep, "sliders": bench_sliders, "growth": bench_growth,
-               "memory": bench_memory, "suite": bench_suite}
+    results = {
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "quick": args.quick,
+        "command": " ".join(["python benchmarks/run.py", *(argv if argv is not None else sys.argv[1:])]),
+        "machine": machine(),
+    }
+    runners = {
+        "seed": bench_seed,
+        "sweep": bench_sweep,
+        "sliders": bench_sliders,
+        "growth": bench_growth,
+        "memory": bench_memory,
+        "suite": bench_suite,
+    }
     for section in SECTIONS:
         if section in chosen:
             print(f"[{section}]", flush=True)

@@ -1,57 +1,77 @@
-"""Shared code for the L1-vs-L2 regularization course.
+"""Shared code for the L1-vs-L2 regularization course: a map.
 
-Importing ``helpers`` has no side effects: it does not import TensorFlow, seed
-anything or touch matplotlib. Each concern lives in its own module, imported on
-first use (``helpers.data``, ``helpers.models`` ...), so ``import helpers`` is
-instant and a notebook decides when TensorFlow starts (after
-:func:`helpers.notebook.setup_notebook` has silenced its logs).
+The lessons hold the ideas (the CNN with ``kernel_regularizer=``, penalties written by
+hand, the training loops). This package holds what they repeat, in three tiers:
 
-Modules, in the order a reader meets them:
+**The core**, what a learner may read in one sitting (under 800 lines, 30 names):
 
-- ``notebook``   one setup call for every lesson (seeds, threads, logs, plot style)
-- ``validation`` the argument checks every public function uses
-- ``penalties``  L1 / L2 / elastic-net values and gradients in NumPy, ``Penalty``
-- ``conventions`` convert λ between Keras, the seed text, PyTorch and scikit-learn
-- ``linear``     ridge / lasso solvers, polynomial fits and 2-D geometry for lesson 01
-- ``data``       the named data sources (``mnist-5k``, ``mnist``, ``fashion-mnist``)
-- ``models``     the seed text's CNN with a per-layer ``kernel_regularizer``
-- ``weights``    kernels of a trained model and their sparsity
-- ``proximal``   proximal L1 (soft threshold after each optimizer step) for exact zeros; ISTA
-- ``weight_sweep`` a cached λ sweep of the CNN, kept as kernel histograms, sparsity and norms
-- ``training``   seeded training runs that record the data loss apart from the penalty (``train_cnns``: many in one fit)
-- ``fastpath``   bfloat16 arithmetic where the CPU has it, float32 elsewhere (a capability check, one switch)
-- ``published``  the published results the lessons show, and retrained ones in a per-user cache
-- ``checks``     the check-cell pattern: assert within a tolerance, print rounded
-- ``plotting``   the house plot style and one colour / line style per penalty
-- ``widgets``    the λ-slider pattern: a log slider, a figure redrawn in place (``BlittedFigure``: fast), latency
-- ``experiment`` the course's main job (``python -m helpers.experiment``): lesson 02's experiment
-- ``experiment_plots`` its figures: learning curves, test accuracy over seeds, λ sweep, slider
-- ``tuning``     choosing λ (scikit-learn CV), scheduled λ, dropout / augmentation / weight-decay variants
-- ``other_regularizers`` lesson 05: recipe tables (weight decay, λ warm-up, dropout, augmentation, early
-  stopping) paired with lesson 02's runs
+- ``notebook``   ``setup_notebook()``, the first cell of every lesson (threads, quiet logs, seeds,
+  plot style); ``reseed()``
+- ``data``       ``load_dataset()``: the named sources ``mnist-5k`` (offline), ``mnist``,
+  ``fashion-mnist``, split deterministically; ``with_label_noise()``
+- ``penalties``  ``Penalty``: L1 / L2 / both in Keras' convention, its value, gradient and Keras
+  regularizer; ``soft_threshold()``
+- ``models``     ``build_cnn()``: the seed text's CNN with a ``kernel_regularizer`` on every kernel
+- ``training``   ``train_cnn()``: a seeded ``fit`` that records the data loss apart from the penalty;
+  ``evaluate()``
+- ``weights``    ``kernels()`` of a model and their ``sparsity()``
+- ``compare``    ``paired_difference()``: the course's one rule for "is B better than A" over seeds
+- ``published``  ``published_or_trained()``: a lesson's expensive results, published or retrained
+- ``plotting``   one colour and line style per penalty
+- ``widgets``    the λ slider, a figure redrawn in place, the nearest trained λ on a log scale
+- ``checks``     ``check_true()`` / ``check_close()``: a lesson's visible checks
+
+**Lesson modules**, named after their notebook (``notebooks/NN_*.ipynb``):
+
+- ``lesson01_loss_formulas``  penalized linear fits, the 2-D picture, λ across frameworks
+- ``lesson02_cnn_penalties``  the experiment every later lesson reuses: ``make_config()`` (the
+  regime), ``run_experiment()``, ``cached_results()``, its tables and figures
+- ``lesson03_weights_and_sparsity``  the weight sweep behind the slider; ``ProximalL1``
+- ``lesson04_choosing_lambda``  a fold's training images; lesson 02's runs to compare with
+- ``lesson05_other_regularizers``  weight decay, λ warm-up, dropout, augmentation, early stopping
+
+**The runner**: ``experiment``, the command line of lesson 02's experiment
+(``python -m helpers.experiment``).
+
+**Machinery** a learner need not read, in ``helpers.internal``:
+
+- ``validation``  argument checks named for what they check (``check_positive`` ...)
+- ``store``       the results store behind ``published``: keys, checksums, provenance, the user's cache
+- ``files``       the one atomic file writer
+- ``runtime``     TensorFlow start-up, the bfloat16 fast path, what the CPU is
+- ``fast_fit``    ``fit`` with one compiled call per epoch (same numbers)
+- ``side_by_side`` ``train_cnns()``: many CNNs in one ``fit`` (a sweep at once, same numbers)
+- ``data_files``  reading and checking the data sources' files
+- ``keras_private`` the one Keras internal the course reads (Adam's second moments)
+- ``latency``     timing a slider's callback (benchmarks)
+
+Imports run one way (runner -> lessons -> core -> internal; tests/test_layout.py checks it).
+Modules import each other at the top. Keras, TensorFlow, ipywidgets and pyplot are imported
+inside the functions that use them, for one reason: importing TensorFlow starts it, and it must
+start inside ``setup_notebook`` (threads, quiet logs). So ``import helpers`` and every core
+module import without starting TensorFlow; lesson modules 03 and 05 define Keras classes and
+import Keras at the top, after the lesson's first cell.
 """
 
 import importlib
 
 __all__ = [
     "checks",
-    "conventions",
+    "compare",
     "data",
     "experiment",
-    "experiment_plots",
-    "fastpath",
-    "linear",
+    "internal",
+    "lesson01_loss_formulas",
+    "lesson02_cnn_penalties",
+    "lesson03_weights_and_sparsity",
+    "lesson04_choosing_lambda",
+    "lesson05_other_regularizers",
     "models",
     "notebook",
-    "other_regularizers",
     "penalties",
     "plotting",
-    "proximal",
     "published",
     "training",
-    "tuning",
-    "validation",
-    "weight_sweep",
     "weights",
     "widgets",
 ]

@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import stats
 
 __all__ = ["PairedDifference", "paired_difference"]
 
@@ -38,18 +39,20 @@ class PairedDifference:
 
     def describe(self, scale=100, unit=" pt"):
         """E.g. '+2.1 pt ± 0.4 (SE), 95 % interval [+1.0, +3.2]: higher'."""
-        return (f"{scale * self.mean:+.1f}{unit} ± {scale * self.standard_error:.1f} (SE), 95 % interval "
-                f"[{scale * self.low:+.1f}, {scale * self.high:+.1f}]: {self.verdict}")
+        return (
+            f"{scale * self.mean:+.1f}{unit} ± {scale * self.standard_error:.1f} (SE), 95 % interval "
+            f"[{scale * self.low:+.1f}, {scale * self.high:+.1f}]: {self.verdict}"
+        )
 
 
 def paired_difference(baseline, other):
     """Compare per-seed results ``other`` against ``baseline`` (same seeds, same order) -> PairedDifference."""
-    from scipy import stats
-
     baseline, other = np.asarray(baseline, dtype=float), np.asarray(other, dtype=float)
     if baseline.ndim != 1 or baseline.shape != other.shape:
-        raise ValueError(f"baseline and other must be 1-D with one value per seed, in the same order; "
-                         f"got shapes {baseline.shape} and {other.shape}")
+        raise ValueError(
+            f"baseline and other must be 1-D with one value per seed, in the same order; "
+            f"got shapes {baseline.shape} and {other.shape}"
+        )
     if len(baseline) < 2:
         raise ValueError(f"need at least 2 seeds to estimate the seed noise, got {len(baseline)}")
     if not (np.isfinite(baseline).all() and np.isfinite(other).all()):
@@ -59,5 +62,6 @@ def paired_difference(baseline, other):
     standard_error = float(differences.std(ddof=1) / math.sqrt(n))
     half_width = float(stats.t.ppf(0.975, n - 1)) * standard_error
     mean = float(differences.mean())
-    return PairedDifference(mean=mean, standard_error=standard_error, low=mean - half_width,
-                            high=mean + half_width, seeds=n)
+    return PairedDifference(
+        mean=mean, standard_error=standard_error, low=mean - half_width, high=mean + half_width, seeds=n
+    )

@@ -1,12 +1,15 @@
-"""The seed text's CNN, built the working way: penalties attach to each layer's kernel."""
+"""The seed text's CNN, built the working way: penalties attach to each layer's kernel.
 
+Keras is imported inside the functions: importing it starts TensorFlow (see helpers/__init__.py).
+"""
+
+from helpers.internal.validation import check_positive
 from helpers.penalties import as_penalty
 
-__all__ = ["build_cnn", "seed_cnn_layers", "compile_cnn", "SEED_CNN_LAYERS"]
+__all__ = ["build_cnn", "compile_cnn", "seed_cnn_layers"]
 
-# The architecture of the seed text (Conv 32-64-64 with 3x3 kernels, 2x2 max-pooling,
-# Dense 64, Dense 10 softmax); 93,322 parameters.
-SEED_CNN_LAYERS = ("conv1", "conv2", "conv3", "dense1", "output")
+# The architecture of the seed text: Conv 32-64-64 with 3x3 kernels, 2x2 max-pooling,
+# Dense 64, Dense 10 softmax; 93,322 parameters.
 
 
 def seed_cnn_layers(penalty=None, suffix=""):
@@ -17,9 +20,9 @@ def seed_cnn_layers(penalty=None, suffix=""):
     does not exist). Biases are left unpenalized, as is usual: a bias shifts a
     unit's output and does not make the model more complex. The output layer
     always computes in float32, so probabilities and losses keep full precision
-    under the bfloat16 fast path (helpers.fastpath).
+    under the bfloat16 fast path (helpers.internal.runtime).
     """
-    from keras import layers
+    from keras import layers  # inside, like every Keras import of the core: see helpers/__init__.py
 
     penalty = as_penalty(penalty)
 
@@ -39,28 +42,29 @@ def seed_cnn_layers(penalty=None, suffix=""):
     ]
 
 
-def compile_cnn(model, learning_rate=1e-3, outputs=None):
-    """Compile with Adam, sparse cross-entropy, and metrics ``accuracy`` and ``data_loss``.
+def compile_cnn(model, learning_rate=1e-3, outputs=None, optimizer=None):
+    """Compile with Adam, sparse cross-entropy, and metrics ``accuracy`` and ``data_loss``: every model of the course.
 
     ``data_loss`` is the cross-entropy without the penalty (Keras' ``loss`` and
     ``val_loss`` include it). ``outputs``: names of a multi-output model's outputs.
+    ``optimizer``: another Keras optimizer than ``Adam(learning_rate)``.
     """
     import keras
 
-    from helpers.validation import check_strength
-
-    if check_strength("learning_rate", learning_rate) == 0:
-        raise ValueError("learning_rate must be > 0, got 0.0")
+    if optimizer is None:
+        optimizer = keras.optimizers.Adam(check_positive("learning_rate", learning_rate))
 
     def metrics():
         # Metric objects, not the string "accuracy": Keras resolves a string during the first training step,
         # and a variable made then makes TensorFlow trace the whole step a second time (seconds, same numbers).
-        return [keras.metrics.SparseCategoricalAccuracy(name="accuracy"),
-                keras.metrics.SparseCategoricalCrossentropy(name="data_loss")]
+        return [
+            keras.metrics.SparseCategoricalAccuracy(name="accuracy"),
+            keras.metrics.SparseCategoricalCrossentropy(name="data_loss"),
+        ]
 
     loss = "sparse_categorical_crossentropy"
     model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate),
+        optimizer=optimizer,
         loss=loss if outputs is None else {name: loss for name in outputs},
         metrics=metrics() if outputs is None else {name: metrics() for name in outputs},
     )
@@ -76,7 +80,9 @@ def build_cnn(penalty=None, learning_rate=1e-3, compile_model=True):
     import keras
 
     penalty = as_penalty(penalty)
-    model = keras.Sequential([keras.Input(shape=(28, 28, 1)), *seed_cnn_layers(penalty)], name=f"seed_cnn_{penalty.kind}")
+    model = keras.Sequential(
+        [keras.Input(shape=(28, 28, 1)), *seed_cnn_layers(penalty)], name=f"seed_cnn_{penalty.kind}"
+    )
     if compile_model:
         compile_cnn(model, learning_rate)
     return model

@@ -1,9 +1,8 @@
-"""L1, L2 and elastic-net penalties written by hand in NumPy, in Keras' convention.
+"""L1, L2 and elastic-net penalties in NumPy, in Keras' convention, and their Keras regularizers.
 
 Keras' convention (the one the CNN lessons use): ``L2(f)`` adds ``f * sum(w**2)``
 and ``L1(f)`` adds ``f * sum(|w|)`` to the mean data loss of every batch: no 1/2,
-no 1/m. The functions below take a list of weight arrays (one per layer) and
-follow that convention exactly, so tests can compare them with
+no 1/m. :class:`Penalty` follows it exactly, so tests can compare it with
 ``keras.regularizers`` and ``tf.GradientTape``.
 """
 
@@ -11,18 +10,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from helpers.validation import check_choice, check_strength
+from helpers.internal.validation import check_choice, check_nonnegative
 
-__all__ = [
-    "PENALTY_KINDS",
-    "Penalty",
-    "l1_penalty",
-    "l2_penalty",
-    "l1_gradient",
-    "l2_gradient",
-    "soft_threshold",
-    "as_penalty",
-]
+__all__ = ["PENALTY_KINDS", "Penalty", "as_penalty", "soft_threshold"]
 
 PENALTY_KINDS = ("none", "l1", "l2", "l1_l2")
 
@@ -34,35 +24,13 @@ def _as_list(weights):
     return [np.asarray(w, dtype=np.float64) for w in weights]
 
 
-def l1_penalty(weights, l1_strength):
-    """``l1_strength * sum(|w|)`` over all arrays in ``weights`` -> float."""
-    l1_strength = check_strength("l1_strength", l1_strength)
-    return l1_strength * sum(float(np.abs(w).sum()) for w in _as_list(weights))
-
-
-def l2_penalty(weights, l2_strength):
-    """``l2_strength * sum(w**2)`` over all arrays in ``weights`` -> float."""
-    l2_strength = check_strength("l2_strength", l2_strength)
-    return l2_strength * sum(float(np.square(w).sum()) for w in _as_list(weights))
-
-
-def l1_gradient(weight, l1_strength):
-    """Subgradient ``l1_strength * sign(w)``, same shape as ``weight``; 0 at w = 0 (as TensorFlow does)."""
-    return check_strength("l1_strength", l1_strength) * np.sign(np.asarray(weight, dtype=np.float64))
-
-
-def l2_gradient(weight, l2_strength):
-    """Gradient ``2 * l2_strength * w``, same shape as ``weight``."""
-    return 2.0 * check_strength("l2_strength", l2_strength) * np.asarray(weight, dtype=np.float64)
-
-
 def soft_threshold(weight, threshold):
     """Proximal operator of ``threshold * |w|``: ``sign(w) * max(|w| - threshold, 0)``.
 
     It sets every weight with ``|w| <= threshold`` to exactly 0, which a plain
     (sub)gradient step almost never does.
     """
-    threshold = check_strength("threshold", threshold)
+    threshold = check_nonnegative("threshold", threshold)
     weight = np.asarray(weight)
     return np.sign(weight) * np.maximum(np.abs(weight) - threshold, 0.0)
 
@@ -80,52 +48,62 @@ class Penalty:
 
     def __post_init__(self):
         # frozen dataclass: validated values are written back through object.__setattr__
-        object.__setattr__(self, "l1_strength", check_strength("l1_strength", self.l1_strength))
-        object.__setattr__(self, "l2_strength", check_strength("l2_strength", self.l2_strength))
+        object.__setattr__(self, "l1_strength", check_nonnegative("l1_strength", self.l1_strength))
+        object.__setattr__(self, "l2_strength", check_nonnegative("l2_strength", self.l2_strength))
 
     @classmethod
-    def of(cls, kind, strength=0.0):
-        """Build from a kind ('none', 'l1', 'l2', 'l1_l2') and one strength (used for each active term)."""
+    def of(cls, kind, strength=None, *, l1_strength=None, l2_strength=None):
+        """The penalty of a kind ('none', 'l1', 'l2', 'l1_l2'): the one way a kind becomes a penalty.
+
+        Each term the kind has takes ``strength``, or its own ``l1_strength`` / ``l2_strength``;
+        a term the kind has needs a strength > 0 (kind 'none' is no penalty).
+        """
         check_choice("penalty kind", kind, PENALTY_KINDS)
-        strength = check_strength("strength", strength)
-        if kind == "none":
-            return cls()
-        if strength == 0:
-            raise ValueError(f"strength must be > 0 for penalty kind {kind!r} (use kind 'none' for no penalty)")
-        return cls(
-            l1_strength=strength if kind in ("l1", "l1_l2") else 0.0,
-            l2_strength=strength if kind in ("l2", "l1_l2") else 0.0,
-        )
+        terms = {"l1": kind in ("l1", "l1_l2"), "l2": kind in ("l2", "l1_l2")}
+        given = {
+            "l1": strength if l1_strength is None else l1_strength,
+            "l2": strength if l2_strength is None else l2_strength,
+        }
+        strengths = {}
+        for term, active in terms.items():
+            value = check_nonnegative(f"{term}_strength" if strength is None else "strength", given[term] or 0.0)
+            if active and value == 0:
+                raise ValueError(
+                    f"penalty kind {kind!r} needs an {term.upper()} strength > 0 (use kind 'none' for no penalty)"
+                )
+            strengths[f"{term}_strength"] = value if active else 0.0
+        return cls(**strengths)
 
     @property
     def kind(self):
         """'none', 'l1', 'l2' or 'l1_l2', from which strengths are non-zero."""
-        has_l1, has_l2 = self.l1_strength > 0, self.l2_strength > 0
         return {(False, False): "none", (True, False): "l1", (False, True): "l2", (True, True): "l1_l2"}[
-            (has_l1, has_l2)
+            (self.l1_strength > 0, self.l2_strength > 0)
         ]
 
     @property
     def label(self):
         """Short human label, e.g. 'L2(0.001)' or 'none'."""
-        parts = []
-        if self.l1_strength:
-            parts.append(f"L1({self.l1_strength:g})")
-        if self.l2_strength:
-            parts.append(f"L2({self.l2_strength:g})")
+        parts = [f"L1({self.l1_strength:g})"] * bool(self.l1_strength) + [f"L2({self.l2_strength:g})"] * bool(
+            self.l2_strength
+        )
         return "+".join(parts) or "none"
 
     def value(self, weights):
-        """Penalty value (float) on a list of weight arrays, in Keras' convention."""
-        return l1_penalty(weights, self.l1_strength) + l2_penalty(weights, self.l2_strength)
+        """``l1_strength·Σ|w| + l2_strength·Σw²`` over one array or a list of them -> float."""
+        weights = _as_list(weights)
+        return self.l1_strength * sum(float(np.abs(w).sum()) for w in weights) + self.l2_strength * sum(
+            float(np.square(w).sum()) for w in weights
+        )
 
     def gradient(self, weight):
-        """(Sub)gradient of the penalty with respect to one weight array."""
-        return l1_gradient(weight, self.l1_strength) + l2_gradient(weight, self.l2_strength)
+        """(Sub)gradient ``l1_strength·sign(w) + 2·l2_strength·w`` of one array (L1 gives 0 at w = 0, as TensorFlow)."""
+        weight = np.asarray(weight, dtype=np.float64)
+        return self.l1_strength * np.sign(weight) + 2.0 * self.l2_strength * weight
 
     def keras_regularizer(self):
         """The matching ``keras.regularizers`` object, or None for no penalty."""
-        import keras
+        import keras  # inside, like every Keras import of the core: see helpers/__init__.py
 
         if self.kind == "none":
             return None

@@ -5,7 +5,11 @@ looks the same. Colours are from ColorBrewer's Dark2 (colour-blind safe), and ea
 kind also has its own line style so the figures survive grey-scale printing.
 """
 
-__all__ = ["PENALTY_STYLES", "PENALTY_LABELS", "apply_style", "penalty_style"]
+import matplotlib
+
+from helpers.internal.validation import check_choice
+
+__all__ = ["apply_style", "penalty_style"]
 
 PENALTY_LABELS = {"none": "none", "l1": "L1", "l2": "L2", "l1_l2": "L1+L2"}
 
@@ -37,14 +41,10 @@ _RC_PARAMS = {
 
 def apply_style():
     """Apply the course's rcParams to matplotlib (idempotent)."""
-    import matplotlib
-
     matplotlib.rcParams.update(_RC_PARAMS)
 
 
 def penalty_style(kind):
     """Return the keyword arguments (colour, line style, label) for a penalty kind."""
-    from helpers.validation import check_choice
-
     check_choice("penalty kind", kind, tuple(PENALTY_STYLES))
     return {**PENALTY_STYLES[kind], "label": PENALTY_LABELS[kind]}

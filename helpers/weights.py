@@ -2,9 +2,9 @@
 
 import numpy as np
 
-from helpers.validation import check_strength
+from helpers.internal.validation import check_positive
 
-__all__ = ["DEFAULT_THRESHOLDS", "format_sparsity_table", "kernels", "sparsity"]
+__all__ = ["DEFAULT_THRESHOLDS", "kernels", "sparsity"]
 
 DEFAULT_THRESHOLDS = (1e-2, 1e-3, 1e-4, 1e-5, 1e-6)
 
@@ -25,9 +25,9 @@ def sparsity(weights, thresholds=DEFAULT_THRESHOLDS):
         weights = kernels(weights)
     if not weights:
         raise ValueError("weights is empty: no kernels to measure")
-    thresholds = tuple(check_strength("thresholds", t) for t in thresholds)
-    if not thresholds or min(thresholds) <= 0:
-        raise ValueError(f"thresholds must be a non-empty list of finite numbers > 0, got {thresholds}")
+    thresholds = tuple(check_positive("thresholds", t) for t in thresholds)
+    if not thresholds:
+        raise ValueError("thresholds is empty: give at least one number > 0")
     empty = [name for name, w in weights.items() if np.size(w) == 0]
     if empty:  # a fraction of no weights is NaN: a silent hole in the table
         raise ValueError(f"weights[{empty[0]!r}] is empty: every kernel needs at least one weight")
@@ -40,16 +40,3 @@ def sparsity(weights, thresholds=DEFAULT_THRESHOLDS):
         row["zero"] = float(np.mean(magnitudes == 0))
         table[name] = row
     return table
-
-
-def format_sparsity_table(table, digits=3):
-    """Aligned text table of :func:`sparsity`'s result: one row per layer, one column per threshold."""
-    columns = [key for key in next(iter(table.values())) if key != "n"]
-    header = f"{'layer':<8}{'weights':>9}" + "".join(
-        f"{('|w|<' + format(c, 'g')) if c != 'zero' else '=0':>11}" for c in columns
-    )
-    lines = [header]
-    for name, row in table.items():
-        cells = "".join(f"{row[c]:>11.{digits}f}" for c in columns)
-        lines.append(f"{name:<8}{row['n']:>9,}" + cells)
-    return "\n".join(lines)

@@ -7,19 +7,23 @@ there is no browser, so a later cell sets ``slider.value`` and asserts on what
 the callback computed: observers run synchronously in the kernel.
 """
 
-import statistics
-import time
+import io
+import math
 
-__all__ = ["strength_slider", "BlittedFigure", "measure_latency"]
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from PIL import Image
+
+from helpers.internal.validation import check_nonnegative, check_positive
+
+__all__ = ["BlittedFigure", "nearest_index", "strength_slider"]
 
 
 def strength_slider(description="λ", value=1e-3, min_exponent=-6, max_exponent=0, step=0.25):
     """A log-scale slider for a penalty strength: 10**min_exponent .. 10**max_exponent."""
-    import ipywidgets
+    import ipywidgets  # inside: widgets are only needed once a lesson shows a slider
 
-    from helpers.validation import check_strength
-
-    value = check_strength("value", value)
+    value = check_nonnegative("value", value)
     if not min_exponent < max_exponent:
         raise ValueError(f"min_exponent ({min_exponent}) must be < max_exponent ({max_exponent})")
     if not 10.0**min_exponent <= value <= 10.0**max_exponent:
@@ -37,6 +41,20 @@ def strength_slider(description="λ", value=1e-3, min_exponent=-6, max_exponent=
     )
 
 
+def nearest_index(grid, value):
+    """Index of the strength in ``grid`` (all > 0) nearest ``value`` (> 0) on a log scale: where a slider snaps.
+
+    A λ slider moves over a continuous log scale; the results it shows were trained on a
+    grid. Every lesson's slider shows the trained strength nearest in ratio, not in
+    difference (0.004 is nearer 0.003 than 0.01).
+    """
+    grid = [check_positive("grid", g) for g in np.ravel(np.asarray(grid, dtype=object))]
+    if not grid:
+        raise ValueError("grid is empty: give at least one strength > 0")
+    value = check_positive("value", value)
+    return min(range(len(grid)), key=lambda i: abs(math.log(grid[i]) - math.log(value)))
+
+
 class BlittedFigure:
     """A figure shown as a PNG Image widget whose changing artists are redrawn over a cached background.
 
@@ -50,9 +68,8 @@ class BlittedFigure:
     """
 
     def __init__(self, figure, artists):
-        import ipywidgets
-        import matplotlib.pyplot as plt
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        import ipywidgets  # inside: widgets are only needed once a lesson shows a slider
+        import matplotlib.pyplot as plt  # inside: pyplot picks its backend on import, after setup_notebook
 
         self.figure, self.artists = figure, list(artists)
         if not self.artists:
@@ -72,11 +89,6 @@ class BlittedFigure:
 
     def render_png(self):
         """The current figure as PNG bytes: cached background plus the redrawn artists."""
-        import io
-
-        import numpy as np
-        from PIL import Image
-
         self.canvas.restore_region(self.background)
         for artist in self.artists:
             self.figure.draw_artist(artist)
@@ -89,22 +101,3 @@ class BlittedFigure:
         """Redraw the artists into the Image widget -> the PNG bytes shown."""
         self.widget.value = self.render_png()
         return self.widget.value
-
-
-def measure_latency(callback, values, repeats=3):
-    """Call ``callback(v)`` for every value, ``repeats`` times -> {"median_ms", "p95_ms", "calls"}."""
-    from helpers.validation import check_positive_int
-
-    repeats = check_positive_int("repeats", repeats)
-    values = list(values)
-    if not values:
-        raise ValueError("values is empty: give at least one value to call callback with")
-    timings = []
-    for _ in range(repeats):
-        for value in values:
-            start = time.perf_counter()
-            callback(value)
-            timings.append((time.perf_counter() - start) * 1000)
-    timings.sort()
-    p95 = timings[min(len(timings) - 1, round(0.95 * (len(timings) - 1)))]
-    return {"median_ms": statistics.median(timings), "p95_ms": p95, "calls": len(timings)}

@@ -19,7 +19,7 @@ if not os.environ.get("COURSE_TESTS_CACHE_DIR"):
 os.environ["COURSE_CACHE_DIR"] = os.environ["COURSE_TESTS_CACHE_DIR"]
 os.environ["COURSE_RETRAIN"] = "no"
 
-from helpers.notebook import start_tensorflow  # noqa: E402
+from helpers.internal.runtime import start_tensorflow
 
 # The same numeric setup as every lesson (threads, op determinism, the bfloat16 fast path where
 # the CPU has it), so tests that retrain a point of a published result compute it the same way.

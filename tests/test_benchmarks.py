@@ -23,10 +23,15 @@ def test_training_flops_match_keras_parameter_shapes(bench):
 
     model = build_cnn()
     # Multiply-adds per image from Keras' own shapes: each kernel's size times its output positions.
-    macs = sum(int(np.prod(layer.output.shape[1:-1])) * int(np.prod(layer.kernel.shape))
-               for layer in model.layers if hasattr(layer, "kernel"))
+    macs = sum(
+        int(np.prod(layer.output.shape[1:-1])) * int(np.prod(layer.kernel.shape))
+        for layer in model.layers
+        if hasattr(layer, "kernel")
+    )
     assert bench.training_flops_per_image() == 6 * macs
-    assert bench.training_flops_per_image() / 1e6 == pytest.approx(16.8, abs=0.1)  # FIELD_NOTES' figure
+    assert bench.training_flops_per_image() / 1e6 == pytest.approx(
+        16.8, abs=0.1
+    )  # benchmarks/latest/report.md's figure
 
 
 def test_the_slider_probe_times_every_slider_and_its_lines_are_read(bench, capsys):
@@ -57,9 +62,16 @@ def test_the_slider_probe_times_every_slider_and_its_lines_are_read(bench, capsy
 
 
 def test_a_latency_line_in_each_format_is_read(bench):
-    cell = {"outputs": [{"text": "- geometry: median 47 ms, p95 244 ms wall (26 updates)\n"
-                                 "slider callback (blit, PNG): median 12.2 ms, 95th percentile 13.9 ms over 30 calls\n"
-                                 "✓ slider callback median at most 50 ms: 12.2 ms\n"}]}
+    cell = {
+        "outputs": [
+            {
+                "text": "- geometry: median 47 ms, p95 244 ms wall (26 updates)\n"
+                "slider callback (blit, PNG): median 12.2 ms, 95th percentile 13.9 ms over 30 calls\n"
+                "✓ slider callback median at most 50 ms: 12.2 ms\n"
+            }
+        ]
+    }
     assert bench.slider_latencies({"cells": [cell]}) == [
         {"slider": "geometry", "median_ms": 47.0, "p95_ms": 244.0},
-        {"slider": "slider callback (blit, PNG)", "median_ms": 12.2, "p95_ms": 13.9}]
+        {"slider": "slider callback (blit, PNG)", "median_ms": 12.2, "p95_ms": 13.9},
+    ]

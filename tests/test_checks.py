@@ -1,9 +1,9 @@
 """The check-cell pattern: assert within a tolerance, print rounded."""
 
-import pytest
-
 import subprocess
 import sys
+
+import pytest
 
 from helpers.checks import CheckFailed, check_close, check_true
 
@@ -19,7 +19,7 @@ def test_check_close_fails_outside_tolerance():
 
 
 def test_check_true_fails_with_detail():
-    with pytest.raises(CheckFailed, match="gap smaller failed: 0.2 vs 0.1"):
+    with pytest.raises(CheckFailed, match=r"gap smaller failed: 0\.2 vs 0\.1"):
         check_true("gap smaller", 0.2 < 0.1, "0.2 vs 0.1")
 
 

@@ -14,8 +14,11 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 LESSONS = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 # Words about the machinery, not about regularization (the README, benchmarks/ and tests/ hold that talk).
-TOOLING = re.compile(r"bfloat16|oneDNN|\bAMX\b|EPYC|latency|measure_latency|\bcache[sd]?\b|provenance|nbval|pytest"
-                     r"|maintainer|this machine", re.IGNORECASE)
+TOOLING = re.compile(
+    r"bfloat16|oneDNN|\bAMX\b|EPYC|latency|measure_latency|\bcache[sd]?\b|provenance|nbval|pytest"
+    r"|maintainer|this machine",
+    re.IGNORECASE,
+)
 CHECK_CALL = re.compile(r"\bcheck_\w*\(|^\s*assert\b", re.MULTILINE)
 
 
@@ -49,8 +52,9 @@ def test_guards_are_folded_tagged_and_still_run(path):
         hidden = cell["metadata"].get("jupyter", {})
         tagged = "guard" in cell["metadata"].get("tags", [])
         if tagged or is_guard(cell):
-            assert cell["cell_type"] == "code" and tagged and hidden.get("source_hidden") and hidden.get("outputs_hidden"), \
-                f"{path.name} cell {number}: a guard is a code cell, tagged guard, source and outputs folded"
+            assert (
+                cell["cell_type"] == "code" and tagged and hidden.get("source_hidden") and hidden.get("outputs_hidden")
+            ), f"{path.name} cell {number}: a guard is a code cell, tagged guard, source and outputs folded"
             assert CHECK_CALL.search(source(cell)), f"{path.name} cell {number}: a guard that checks nothing"
             assert cell.get("execution_count"), f"{path.name} cell {number}: a guard stored unexecuted is never run"
 

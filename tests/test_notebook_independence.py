@@ -23,18 +23,53 @@ from pathlib import Path
 
 import pytest
 
-from helpers.published import read_result
+from helpers.internal.store import read_result
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 
 # Calls that touch files or processes directly (by the called name, whatever the module).
 FORBIDDEN_CALLS = {
-    "open", "save", "savez", "savez_compressed", "load", "loadtxt", "genfromtxt", "fromfile", "tofile",
-    "memmap", "savefig", "imsave", "write_text", "write_bytes", "read_text", "read_bytes", "to_csv",
-    "read_csv", "to_pickle", "read_pickle", "to_json", "read_json", "dump", "save_weights", "load_weights",
-    "load_model", "save_model", "save_results", "save_result", "read_result", "system", "popen", "chdir",
-    "mkdir", "makedirs", "unlink", "remove", "rmtree", "main", "get_file",
+    "open",
+    "save",
+    "savez",
+    "savez_compressed",
+    "load",
+    "loadtxt",
+    "genfromtxt",
+    "fromfile",
+    "tofile",
+    "memmap",
+    "savefig",
+    "imsave",
+    "write_text",
+    "write_bytes",
+    "read_text",
+    "read_bytes",
+    "to_csv",
+    "read_csv",
+    "to_pickle",
+    "read_pickle",
+    "to_json",
+    "read_json",
+    "dump",
+    "save_weights",
+    "load_weights",
+    "load_model",
+    "save_model",
+    "save_results",
+    "save_result",
+    "read_result",
+    "system",
+    "popen",
+    "chdir",
+    "mkdir",
+    "makedirs",
+    "unlink",
+    "remove",
+    "rmtree",
+    "main",
+    "get_file",
 }
 FORBIDDEN_MODULES = {"pickle", "joblib", "shelve", "dill", "subprocess", "shutil", "tempfile", "import_ipynb"}
 # IPython magics that persist state across kernels, run other notebooks, or touch files and the shell.
@@ -66,8 +101,11 @@ def problems_in(source):
                 problems.append(f"call {name}()")
             if name == "load_results" and not any(_mentions(arg, "REFERENCE_DIR") for arg in node.args):
                 problems.append("load_results() of a file other than a committed REFERENCE_DIR one")
-            problems += [f"{name}({k.arg}=...): results outside their folders" for k in node.keywords
-                         if k.arg in ("directory", "cache_dir", "published_dir")]
+            problems += [
+                f"{name}({k.arg}=...): results outside their folders"
+                for k in node.keywords
+                if k.arg in ("directory", "cache_dir", "published_dir")
+            ]
         elif isinstance(node, ast.Constant) and node.value == "COURSE_CACHE_DIR":
             problems.append("sets COURSE_CACHE_DIR")
     return problems
@@ -103,9 +141,11 @@ def test_the_checker_flags_file_and_shell_access(bad):
 
 
 def test_the_checker_allows_the_verified_helpers():
-    good = ('results = cached_results("lesson03_overfit", config)\nr = published_or_trained("lesson04_x", c, f)\n'
-            '\nfull = load_results(REFERENCE_DIR / "x.json")\n'
-            'data = load_dataset("mnist-5k")\nplt.show()\ntext = json.dumps(d)\nx = "a".replace("a", "b")')
+    good = (
+        'results = cached_results("lesson03_overfit", config)\nr = published_or_trained("lesson04_x", c, f)\n'
+        '\nfull = load_results(REFERENCE_DIR / "x.json")\n'
+        'data = load_dataset("mnist-5k")\nplt.show()\ntext = json.dumps(d)\nx = "a".replace("a", "b")'
+    )
     assert problems_in(good) == []
 
 
@@ -123,7 +163,11 @@ def result_names_read():
     for source in sources:
         python = "\n".join("pass" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
         for node in ast.walk(ast.parse(python)):
-            if isinstance(node, ast.Call) and _called_name(node) in ("published_or_trained", "cached_results") and node.args:
+            if (
+                isinstance(node, ast.Call)
+                and _called_name(node) in ("published_or_trained", "cached_results")
+                and node.args
+            ):
                 first = node.args[0]
                 if isinstance(first, ast.Constant) and isinstance(first.value, str):
                     names.add(first.value)
@@ -169,7 +213,7 @@ def test_published_result_is_intact_and_says_how_it_was_made(path):
 
 
 def test_reference_results_are_valid():
-    from helpers.experiment import REFERENCE_DIR, load_results
+    from helpers.lesson02_cnn_penalties import REFERENCE_DIR, load_results
 
     files = sorted(REFERENCE_DIR.glob("*.json"))
     assert files, "no committed reference results"

@@ -10,6 +10,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 
+
 def test_environment_yml_reuses_requirements_txt_and_adds_no_package_of_its_own():
     import yaml
 
@@ -19,17 +20,30 @@ def test_environment_yml_reuses_requirements_txt_and_adds_no_package_of_its_own(
     assert conda_packages == ["python=3.11", "pip"], "a conda package here would drift from requirements.txt"
     assert pip_entries == [["-r requirements.txt", "-e ."]]
 
+
 def test_requirements_pin_what_matters():
     requirements = (REPO / "requirements.txt").read_text()
-    for pin in ("tensorflow-cpu==2.21.", "keras==3.", "jupyterlab==4.", "ipywidgets==8.", "nbval==",
-                "matplotlib==", "scikit-learn==", "mlxtend=="):
+    for pin in (
+        "tensorflow-cpu==2.21.",
+        "keras==3.",
+        "jupyterlab==4.",
+        "ipywidgets==8.",
+        "nbval==",
+        "matplotlib==",
+        "scikit-learn==",
+        "mlxtend==",
+    ):
         assert pin in requirements, pin
 
+
 def test_import_helpers_from_another_folder_has_no_side_effects(tmp_path):
-    code = ("import sys, helpers; assert 'tensorflow' not in sys.modules and 'matplotlib' not in sys.modules; "
-            "print(helpers.__file__)")
+    code = (
+        "import sys, helpers; assert 'tensorflow' not in sys.modules and 'matplotlib' not in sys.modules; "
+        "print(helpers.__file__)"
+    )
     result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True)
     assert Path(result.stdout.strip()).parent == REPO / "helpers"
+
 
 def test_every_public_name_is_importable():
     import importlib
@@ -41,6 +55,7 @@ def test_every_public_name_is_importable():
         for name in getattr(module, "__all__", []):
             assert hasattr(module, name), f"helpers.{module_name}.__all__ lists missing {name}"
 
+
 def test_notebooks_are_numbered_and_committed_executed():
     import json
 
@@ -48,10 +63,15 @@ def test_notebooks_are_numbered_and_committed_executed():
     assert notebooks and notebooks[0].name.startswith("00_")
     for path in notebooks:
         assert re.fullmatch(r"\d\d_[a-z0-9_]+\.ipynb", path.name), path.name
-        cells = [c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code" and "".join(c["source"]).strip()]
+        cells = [
+            c
+            for c in json.loads(path.read_text())["cells"]
+            if c["cell_type"] == "code" and "".join(c["source"]).strip()
+        ]
         counts = [c["execution_count"] for c in cells]
         assert counts == list(range(1, len(cells) + 1)), f"{path.name}: not run top to bottom in a fresh kernel"
         assert not any(o["output_type"] == "error" for c in cells for o in c["outputs"]), f"{path.name}: error output"
+
 
 def test_every_cell_the_tests_do_not_compare_says_why():
     """nbval skips the output of a cell marked ``# NBVAL_IGNORE_OUTPUT`` or tagged ``nbval-ignore-output``.
@@ -71,14 +91,16 @@ def test_every_cell_the_tests_do_not_compare_says_why():
             lines = "".join(cell["source"]).splitlines()
             why = None
             if any("NBVAL" in line for line in lines):
-                assert lines[0] == "# NBVAL_IGNORE_OUTPUT", f"{path.name} cell {number}: marker not alone on the first line"
+                assert lines[0] == "# NBVAL_IGNORE_OUTPUT", (
+                    f"{path.name} cell {number}: marker not alone on the first line"
+                )
                 assert reason.fullmatch(lines[1]), f"{path.name} cell {number}: say why on the line after the marker"
                 why = lines[1]
             elif "nbval-ignore-output" in cell["metadata"].get("tags", []):
                 why = cell["metadata"].get("why_not_compared", "")
                 assert len(why) >= 20, f"{path.name} cell {number}: tagged nbval-ignore-output, no why_not_compared"
             if why and "trained here" in why:
-                following = "".join("".join(c["source"]) for c in cells[number:number + 3])
+                following = "".join("".join(c["source"]) for c in cells[number : number + 3])
                 assert "check_" in following, f"{path.name} cell {number}: no check for its numbers"
 
 
@@ -89,13 +111,21 @@ def test_every_cell_the_tests_do_not_compare_says_why():
 # manylinux_2_x one: Linux lists glibc 2.35 (Ubuntu 22.04) down to 2.17, then manylinux2014 (which pip
 # expands to the older manylinux2010 and manylinux1 of some wheels, playwright's among them).
 PLATFORMS = {
-    "Linux x86-64": ({"sys_platform": "linux", "platform_machine": "x86_64", "platform_system": "Linux"},
-                     [f"manylinux_2_{minor}_x86_64" for minor in range(35, 16, -1)] + ["manylinux2014_x86_64"],
-                     "tensorflow-cpu"),
-    "Windows x86-64": ({"sys_platform": "win32", "platform_machine": "AMD64", "platform_system": "Windows"},
-                       ["win_amd64"], "tensorflow-cpu"),
-    "macOS arm64": ({"sys_platform": "darwin", "platform_machine": "arm64", "platform_system": "Darwin"},
-                    ["macosx_14_0_arm64"], "tensorflow"),
+    "Linux x86-64": (
+        {"sys_platform": "linux", "platform_machine": "x86_64", "platform_system": "Linux"},
+        [f"manylinux_2_{minor}_x86_64" for minor in range(35, 16, -1)] + ["manylinux2014_x86_64"],
+        "tensorflow-cpu",
+    ),
+    "Windows x86-64": (
+        {"sys_platform": "win32", "platform_machine": "AMD64", "platform_system": "Windows"},
+        ["win_amd64"],
+        "tensorflow-cpu",
+    ),
+    "macOS arm64": (
+        {"sys_platform": "darwin", "platform_machine": "arm64", "platform_system": "Darwin"},
+        ["macosx_14_0_arm64"],
+        "tensorflow",
+    ),
 }
 
 
@@ -142,9 +172,26 @@ def test_pip_resolves_the_requirements_on_each_platform(tmp_path):
     for number, (platform, (environment, tags, _)) in enumerate(PLATFORMS.items()):
         listed = tmp_path / f"{number}.txt"
         listed.write_text("\n".join(requirements_for(environment)) + "\n")
-        command = [sys.executable, "-m", "pip", "install", "--dry-run", "--quiet", "--report", str(tmp_path / f"{number}.json"),
-                   "--only-binary=:all:", *(f"--platform={tag}" for tag in tags), "--python-version", "3.12",
-                   "--implementation", "cp", "--target", str(tmp_path / str(number)), "-r", str(listed)]
+        command = [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--dry-run",
+            "--quiet",
+            "--report",
+            str(tmp_path / f"{number}.json"),
+            "--only-binary=:all:",
+            *(f"--platform={tag}" for tag in tags),
+            "--python-version",
+            "3.12",
+            "--implementation",
+            "cp",
+            "--target",
+            str(tmp_path / str(number)),
+            "-r",
+            str(listed),
+        ]
         runs[platform] = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     for number, (platform, process) in enumerate(runs.items()):
         _, err = process.communicate(timeout=600)

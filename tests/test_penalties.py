@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from helpers.penalties import PENALTY_KINDS, Penalty, l1_gradient, l1_penalty, l2_gradient, l2_penalty, soft_threshold
+from helpers.penalties import PENALTY_KINDS, Penalty, soft_threshold
 
 RNG = np.random.default_rng(0)
 WEIGHTS = [RNG.normal(size=(3, 3, 1, 4)).astype(np.float32), RNG.normal(size=(16, 10)).astype(np.float32)]
@@ -31,14 +31,15 @@ def test_penalty_gradient_equals_gradient_tape(penalty):
 
 
 def test_l1_subgradient_is_zero_at_zero_like_tensorflow():
-    assert l1_gradient(np.zeros(3), 0.5).tolist() == [0.0, 0.0, 0.0]
+    assert Penalty(l1_strength=0.5).gradient(np.zeros(3)).tolist() == [0.0, 0.0, 0.0]
 
 
 def test_penalty_formulas_by_hand():
     w = np.array([3.0, -4.0])
-    assert l1_penalty(w, 0.1) == pytest.approx(0.7)
-    assert l2_penalty(w, 0.1) == pytest.approx(2.5)
-    np.testing.assert_allclose(l2_gradient(w, 0.1), [0.6, -0.8])
+    assert Penalty(l1_strength=0.1).value(w) == pytest.approx(0.7)
+    assert Penalty(l2_strength=0.1).value(w) == pytest.approx(2.5)
+    np.testing.assert_allclose(Penalty(l1_strength=0.1).gradient(w), [0.1, -0.1])
+    np.testing.assert_allclose(Penalty(l2_strength=0.1).gradient(w), [0.6, -0.8])
 
 
 def test_soft_threshold_matches_definition_and_makes_exact_zeros():
@@ -53,4 +54,3 @@ def test_penalty_kind_and_of():
     assert Penalty.of("l1_l2", 1e-3) == Penalty(1e-3, 1e-3)
     assert [Penalty.of(k, 1e-3).kind for k in PENALTY_KINDS] == list(PENALTY_KINDS)
     assert Penalty(l2_strength=1e-3).label == "L2(0.001)"
-

@@ -12,8 +12,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from helpers.published import (STALE_TEMPORARY_SECONDS, ResultFileError, published_or_trained, read_result,
-                               result_key, save_result, user_result_path)
+from helpers.internal.store import (
+    STALE_TEMPORARY_SECONDS,
+    ResultFileError,
+    read_result,
+    result_key,
+    save_result,
+    user_result_path,
+)
+from helpers.published import published_or_trained
 
 TRAIN_AND_PRINT = textwrap.dedent(
     """
@@ -33,8 +40,11 @@ TRAIN_AND_PRINT = textwrap.dedent(
 def test_same_configuration_and_seed_give_identical_metrics_in_two_fresh_processes():
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     outputs = [
-        json.loads(subprocess.run([sys.executable, "-c", TRAIN_AND_PRINT], capture_output=True, text=True,
-                                  check=True, env=env).stdout.strip().splitlines()[-1])
+        json.loads(
+            subprocess.run([sys.executable, "-c", TRAIN_AND_PRINT], capture_output=True, text=True, check=True, env=env)
+            .stdout.strip()
+            .splitlines()[-1]
+        )
         for _ in range(2)
     ]
     assert outputs[0] == outputs[1]  # bit-identical, not just close
@@ -44,7 +54,7 @@ def test_same_configuration_and_seed_give_identical_metrics_in_two_fresh_process
 WRITE_FOREVER = textwrap.dedent(
     """
     import sys, numpy as np
-    from helpers.published import result_key, save_result
+    from helpers.internal.store import result_key, save_result
     big = np.random.default_rng(0).random((40, 1_000_000))  # 320 MB: the write takes a while
     print("writing", flush=True)
     save_result(sys.argv[1], "result", result_key({"version": "new"}), {"value": big}, {})
@@ -61,7 +71,9 @@ def test_a_write_killed_midway_leaves_the_old_complete_file_and_its_leftover_is_
     # Kill while the new file is being written: its temporary file exists, or (were the write not
     # atomic) the target itself has changed.
     deadline = time.time() + 30
-    while not list(tmp_path.glob(f"{target.name}.*.tmp")) and target.stat()[6:] == before[6:] and time.time() < deadline:
+    while (
+        not list(tmp_path.glob(f"{target.name}.*.tmp")) and target.stat()[6:] == before[6:] and time.time() < deadline
+    ):
         time.sleep(0.01)
     process.send_signal(signal.SIGKILL)
     process.wait()
@@ -86,11 +98,13 @@ def test_a_write_killed_midway_leaves_the_old_complete_file_and_its_leftover_is_
 
 def test_only_old_temporary_files_of_the_same_name_are_removed(tmp_path):
     an_hour_ago = time.time() - STALE_TEMPORARY_SECONDS - 60
-    names = {"r.npz.k3x_9q2a.tmp": an_hour_ago,   # ours and dead: removed
-             "r.npz.p0w1z8m4.tmp": time.time(),   # ours but young (a live write?): kept
-             "r.npz.notes.tmp": an_hour_ago,      # not a name mkstemp makes: kept
-             "other.npz.k3x_9q2a.tmp": an_hour_ago,  # another result's: kept
-             "r.npz.k3x_9q2a.tmp.keep": an_hour_ago}
+    names = {
+        "r.npz.k3x_9q2a.tmp": an_hour_ago,  # ours and dead: removed
+        "r.npz.p0w1z8m4.tmp": time.time(),  # ours but young (a live write?): kept
+        "r.npz.notes.tmp": an_hour_ago,  # not a name mkstemp makes: kept
+        "other.npz.k3x_9q2a.tmp": an_hour_ago,  # another result's: kept
+        "r.npz.k3x_9q2a.tmp.keep": an_hour_ago,
+    }
     for name, mtime in names.items():
         (tmp_path / name).write_bytes(b"partial")
         os.utime(tmp_path / name, (mtime, mtime))
@@ -114,12 +128,14 @@ FILL_THE_DISK = textwrap.dedent(
 
 
 def test_a_results_file_write_that_fails_halfway_leaves_the_old_complete_file(tmp_path):
-    from helpers.experiment import load_results, save_results
+    from helpers.experiment import save_results
+    from helpers.lesson02_cnn_penalties import load_results
 
     old = {"config": {"version": "old"}, "data": {}, "runs": []}
     path = save_results(old, tmp_path)
-    completed = subprocess.run([sys.executable, "-c", FILL_THE_DISK, str(tmp_path)], capture_output=True, text=True,
-                               timeout=120)
+    completed = subprocess.run(
+        [sys.executable, "-c", FILL_THE_DISK, str(tmp_path)], capture_output=True, text=True, timeout=120
+    )
     assert completed.stdout.startswith("failed"), completed.stderr  # the write did fail halfway
     assert load_results(path) == old, "the old results file was replaced by a partial one"
     assert [p.name for p in tmp_path.iterdir()] == ["results.json"], "a temporary file was left behind"
@@ -155,23 +171,27 @@ def test_result_file_with_pickled_objects_is_refused_without_running_them(tmp_pa
     target, marker = tmp_path / "result.npz", tmp_path / "code-ran"
     # A well-formed result file (with its record) whose array holds a pickle: only allow_pickle=False stops it.
     record = {"name": "result", "key": result_key({}), "provenance": {}, "sha256": "0" * 64}
-    np.savez(target, value=np.array([RunsCodeWhenUnpickled(marker)], dtype=object),
-             __result__=np.array(json.dumps(record, sort_keys=True)))
-    with pytest.raises(ResultFileError, match="damaged.*allow_pickle=False"):
+    np.savez(
+        target,
+        value=np.array([RunsCodeWhenUnpickled(marker)], dtype=object),
+        __result__=np.array(json.dumps(record, sort_keys=True)),
+    )
+    with pytest.raises(ResultFileError, match=r"damaged.*allow_pickle=False"):
         read_result(target)
     assert not marker.exists(), "loading the result file ran code from it"
 
 
 def test_data_file_with_pickled_objects_is_refused_even_with_a_matching_hash(tmp_path, monkeypatch):
-    from helpers import data as data_module
+    from helpers.data import load_dataset
+    from helpers.internal import data_files
 
     fake, marker = tmp_path / "mnist.npz", tmp_path / "code-ran"
     pixels = np.array([RunsCodeWhenUnpickled(marker)], dtype=object)
     np.savez(fake, x_train=pixels, y_train=np.zeros(1, np.uint8), x_test=pixels, y_test=np.zeros(1, np.uint8))
     # Suppose the file passed the hash check (a compromised download): np.load must still refuse pickles.
-    monkeypatch.setattr(data_module, "MNIST_NPZ_SHA256", data_module.sha256_of(fake))
+    monkeypatch.setattr(data_files, "MNIST_NPZ_SHA256", data_files.sha256_of(fake))
     with pytest.raises(ValueError, match="allow_pickle=False"):
-        data_module.load_dataset("mnist", path=fake, n_val=0)
+        load_dataset("mnist", path=fake, n_val=0)
     assert not marker.exists(), "loading the data file ran code from it"
 
 
@@ -182,8 +202,13 @@ def test_train_cnn_reseeds_so_a_seed_gives_the_same_run_anywhere_in_a_process(mn
     from helpers.training import train_cnn
 
     setup_notebook(seed=0)
-    tiny = dataclasses.replace(mnist_5k, x_train=mnist_5k.x_train[:20], y_train=mnist_5k.y_train[:20],
-                               x_val=mnist_5k.x_val[:20], y_val=mnist_5k.y_val[:20])
+    tiny = dataclasses.replace(
+        mnist_5k,
+        x_train=mnist_5k.x_train[:20],
+        y_train=mnist_5k.y_train[:20],
+        x_val=mnist_5k.x_val[:20],
+        y_val=mnist_5k.y_val[:20],
+    )
     first = train_cnn(tiny, num_epochs=1, seed=3).history
     np.random.default_rng().random()  # whatever ran in between (other cells, other tests) ...
     again = train_cnn(tiny, num_epochs=1, seed=3).history  # ... the same seed gives the same run

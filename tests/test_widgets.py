@@ -1,29 +1,40 @@
-"""The shared slider pieces."""
+"""helpers.widgets: the λ slider, the log-nearest grid index, and BlittedFigure (a cached background, redrawn
+artists)."""
 
+import matplotlib
 import pytest
 
-from helpers.widgets import measure_latency, strength_slider
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+from helpers.widgets import BlittedFigure, nearest_index, strength_slider
 
 
 def test_strength_slider_is_log_scale():
     slider = strength_slider(value=1e-3, min_exponent=-5, max_exponent=-1)
-    assert (slider.base, slider.min, slider.max, slider.value) == (10, -5, -1, pytest.approx(1e-3))
+    try:
+        assert (slider.base, slider.min, slider.max, slider.value) == (10, -5, -1, pytest.approx(1e-3))
+    finally:
+        slider.close()  # a live slider would be timed by tests/test_benchmarks.py's probe in this process
 
 
-def test_measure_latency_counts_every_call():
-    seen = []
-    result = measure_latency(seen.append, [1, 2], repeats=2)
-    assert seen == [1, 2, 1, 2] and result["calls"] == 4 and result["median_ms"] >= 0
+def test_nearest_index_is_log_scale():
+    grid = [1e-4, 1e-3, 1e-2]
+    assert nearest_index(grid, 3e-4) == 0  # log-midpoint is 3.16e-4
+    assert nearest_index(grid, 3.3e-4) == 1  # nearer 1e-4 in difference, nearer 1e-3 in ratio
+    assert nearest_index(grid, 1.0) == 2
+
+
+@pytest.mark.parametrize(
+    "grid, value, message",
+    [([], 1e-3, "grid is empty"), ([1e-3, 0.0], 1e-3, "grid must be > 0"), ([1e-3], 0.0, "value must be > 0")],
+)
+def test_nearest_index_rejects_what_has_no_logarithm(grid, value, message):
+    with pytest.raises(ValueError, match=message):
+        nearest_index(grid, value)
 
 
 def test_blitted_figure_redraws_changed_artists():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from helpers.widgets import BlittedFigure
-
     fig, ax = plt.subplots()
     ax.set(xlim=(0, 1), ylim=(0, 1))
     (line,) = ax.plot([0, 1], [0, 0], lw=5)
@@ -32,3 +43,32 @@ def test_blitted_figure_redraws_changed_artists():
     assert first.startswith(b"\x89PNG")
     line.set_ydata([1, 1])
     assert bytes(blit.refresh()) != first
+
+
+def _figure():
+    figure, ax = plt.subplots(figsize=(3, 2))
+    ax.plot([0, 1], [0, 1], color="grey")
+    (line,) = ax.plot([0, 1], [1, 0], color="red")
+    ax.set(xlim=(0, 1), ylim=(0, 1))
+    return figure, ax, line
+
+
+def test_render_png_redraws_only_what_changed_and_is_deterministic():
+    figure, ax, line = _figure()
+    live = BlittedFigure(figure, [line, ax.title])
+    first = live.render_png()
+    assert first.startswith(b"\x89PNG")
+    line.set_data([0, 1], [0.5, 0.5])
+    ax.set_title("moved")
+    assert live.render_png() != first
+    line.set_data([0, 1], [1, 0])
+    ax.set_title("")
+    assert live.render_png() == first  # the background was restored, not drawn over
+
+
+def test_refresh_puts_the_png_in_the_image_widget():
+    figure, _, line = _figure()
+    live = BlittedFigure(figure, [line])
+    line.set_data([0, 1], [0.2, 0.8])
+    live.refresh()
+    assert live.widget.format == "png" and bytes(live.widget.value) == live.render_png()

@@ -23,20 +23,33 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-LESSONS = ("02_cnn_penalties", "03_weights_and_sparsity", "04_choosing_lambda", "05_weight_decay_and_other_regularizers")
+LESSONS = (
+    "02_cnn_penalties",
+    "03_weights_and_sparsity",
+    "04_choosing_lambda",
+    "05_weight_decay_and_other_regularizers",
+)
 
 
 def failing_cells(notebook):
     """(code cell number, exception name, first line of its message) for every cell that raised."""
     cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
-    return [(number, output.ename, (str(output.evalue).strip().splitlines() or [""])[0])
-            for number, cell in enumerate(cells) for output in cell.outputs if output.output_type == "error"]
+    return [
+        (number, output.ename, (str(output.evalue).strip().splitlines() or [""])[0])
+        for number, cell in enumerate(cells)
+        for output in cell.outputs
+        if output.output_type == "error"
+    ]
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="tools/retrain_check.py", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--cpu", choices=("native", "avx2"), default="native",
-                        help="this CPU's own instructions (default) or oneDNN limited to AVX2, as on most laptops")
+    parser.add_argument(
+        "--cpu",
+        choices=("native", "avx2"),
+        default="native",
+        help="this CPU's own instructions (default) or oneDNN limited to AVX2, as on most laptops",
+    )
     parser.add_argument("--keep", help="folder for the executed notebooks and caches (default: a temporary one)")
     parser.add_argument("--lessons", default=",".join(LESSONS), help=f"comma-separated (default {','.join(LESSONS)})")
     args = parser.parse_args(argv)
@@ -54,8 +67,13 @@ def main(argv=None):
     for lesson in args.lessons.split(","):
         notebook = nbformat.read(REPO / "notebooks" / f"{lesson}.ipynb", as_version=4)
         start = time.perf_counter()
-        NotebookClient(notebook, timeout=None, kernel_name="python3", allow_errors=True,
-                       resources={"metadata": {"path": str(REPO / "notebooks")}}).execute()
+        NotebookClient(
+            notebook,
+            timeout=None,
+            kernel_name="python3",
+            allow_errors=True,
+            resources={"metadata": {"path": str(REPO / "notebooks")}},
+        ).execute()
         nbformat.write(notebook, out / f"{lesson}.ipynb")
         found = failing_cells(notebook)
         failures += len(found)

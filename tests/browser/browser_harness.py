@@ -11,6 +11,7 @@ Three pieces, kept apart so each is readable on its own:
 Every wait polls a condition with a timeout; there is no fixed sleep.
 """
 
+import contextlib
 import json
 import os
 import re
@@ -66,8 +67,7 @@ def _free_port():
 # checks (no outside network, no toast over the notebook).
 _LAB_SETTINGS = {
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
-        "fetchNews": "false", "checkForUpdates": False},
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false", "checkForUpdates": False},
     "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
 }
 
@@ -129,23 +129,36 @@ class JupyterLabServer:
         self._prepare_root()
         self.port = _free_port()
         command = [
-            sys.executable, "-m", "jupyterlab",
-            "--no-browser", "--allow-root",
-            "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={self.port}", "--ServerApp.port_retries=0",
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            "--no-browser",
+            "--allow-root",
+            "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.port={self.port}",
+            "--ServerApp.port_retries=0",
             f"--ServerApp.root_dir={self.root}",
             "--ServerApp.terminals_enabled=False",
             "--LabApp.news_url=None",
             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
         ]
-        self._log_file = open(self.log_path, "wb")
+        self._log_file = open(self.log_path, "wb")  # noqa: SIM115 (the server writes it until stop() closes it)
         self.process = subprocess.Popen(
-            command, cwd=self.root, env=self._environment(), stdin=subprocess.DEVNULL,
-            stdout=self._log_file, stderr=subprocess.STDOUT, start_new_session=True)
+            command,
+            cwd=self.root,
+            env=self._environment(),
+            stdin=subprocess.DEVNULL,
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         try:
             wait_for(self._answers, self.start_timeout, f"JupyterLab to answer on {self.url}/api/status", 0.25)
         except Exception as error:
             self.stop()
-            raise RuntimeError(f"JupyterLab did not start: {error}\n--- server log ---\n{self.log_text()[-4000:]}") from None
+            raise RuntimeError(
+                f"JupyterLab did not start: {error}\n--- server log ---\n{self.log_text()[-4000:]}"
+            ) from None
         return self
 
     def _answers(self):
@@ -159,8 +172,11 @@ class JupyterLabServer:
     def api(self, method, path, timeout=10):
         """One authenticated REST call -> the decoded JSON (None for an empty body)."""
         request = urllib.request.Request(
-            self.url + path, method=method, headers={"Authorization": f"token {self.token}"},
-            data=b"" if method in ("POST", "DELETE") else None)
+            self.url + path,
+            method=method,
+            headers={"Authorization": f"token {self.token}"},
+            data=b"" if method in ("POST", "DELETE") else None,
+        )
         with urllib.request.urlopen(request, timeout=timeout) as response:
             body = response.read()
         return json.loads(body) if body else None
@@ -219,10 +235,8 @@ class JupyterLabServer:
                 except (ProcessLookupError, subprocess.TimeoutExpired):
                     pass
         for child in self._children.values():  # kernels that outlived their server
-            try:
+            with contextlib.suppress(psutil.NoSuchProcess):
                 child.kill()  # psutil refuses if the pid now belongs to another process
-            except psutil.NoSuchProcess:
-                pass
         psutil.wait_procs(list(self._children.values()), timeout=5)
         if self._log_file:
             self._log_file.close()
@@ -240,11 +254,14 @@ _SNAPSHOT_JS = """
     const area = cell.querySelector('.jp-OutputArea');
     if (!area) return;
     const clone = area.cloneNode(true);
-    clone.querySelectorAll('.widget-readout, .widget-slider input, .widget-slider .noUi-target').forEach(e => e.remove());
+    clone.querySelectorAll('.widget-readout, .widget-slider input, .widget-slider .noUi-target')
+      .forEach(e => e.remove());
     const images = [
       ...Array.from(area.querySelectorAll('img')).map(img => img.getAttribute('src') || ''),
-      ...Array.from(area.querySelectorAll('canvas')).map(canvas => { try { return canvas.toDataURL(); } catch (e) { return ''; } }),
-      ...Array.from(area.querySelectorAll('svg')).filter(svg => !svg.closest('.jp-icon, [data-icon]')).map(svg => svg.outerHTML),
+      ...Array.from(area.querySelectorAll('canvas'))
+        .map(canvas => { try { return canvas.toDataURL(); } catch (e) { return ''; } }),
+      ...Array.from(area.querySelectorAll('svg'))
+        .filter(svg => !svg.closest('.jp-icon, [data-icon]')).map(svg => svg.outerHTML),
     ];
     parts.push({cell: index, text: clone.textContent, images: images});
   });
@@ -259,7 +276,8 @@ _ERRORS_JS = """
     cell.querySelectorAll('.jp-OutputArea-output').forEach(output => {
       const text = output.textContent || '';
       const stderr = output.getAttribute('data-mime-type') === 'application/vnd.jupyter.stderr';
-      if ((stderr && /Traceback/.test(text)) || /Error displaying widget|Failed to (load|create) (model|view)/.test(text))
+      if ((stderr && /Traceback/.test(text))
+          || /Error displaying widget|Failed to (load|create) (model|view)/.test(text))
         found.push(`cell ${index}: ${text.trim().slice(0, 1500)}`);
     });
   });
@@ -287,8 +305,10 @@ class LabNotebook:
     def open(self, timeout):
         """Open the notebook in a workspace of its own and wait until its kernel is idle."""
         workspace = re.sub(r"\W", "-", self.relative_path) + "-" + secrets.token_hex(4)
-        self.page.goto(f"{self.server.url}/lab/workspaces/{workspace}/tree/{self.relative_path}"
-                       f"?token={self.server.token}", timeout=timeout * 1000)
+        self.page.goto(
+            f"{self.server.url}/lab/workspaces/{workspace}/tree/{self.relative_path}?token={self.server.token}",
+            timeout=timeout * 1000,
+        )
         self.panel.wait_for(state="visible", timeout=timeout * 1000)
         self.wait_kernel_idle(timeout)
 
@@ -327,8 +347,9 @@ class LabNotebook:
             self.page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
             self.page.locator(".lm-Menu-itemLabel:visible", has_text=re.compile(r"^Run All Cells$")).click()
             try:  # every code cell turns [*] (queued) at once; if none did, the command went nowhere
-                wait_for(lambda: any(re.search(r"\[(\*|\d+)\]", p) for p in self.prompts()), 10,
-                         "Run All to start", 0.1)
+                wait_for(
+                    lambda: any(re.search(r"\[(\*|\d+)\]", p) for p in self.prompts()), 10, "Run All to start", 0.1
+                )
                 break
             except TimeoutError:
                 if attempt == 2:
@@ -336,15 +357,21 @@ class LabNotebook:
         # Done when no cell is queued or running ([*]) and the kernel is idle. Not "every cell
         # numbered": Run All stops at a cell that raises and leaves the rest at [ ].
         try:
-            wait_for(lambda: not any("*" in p for p in self.prompts()) and self._kernel_ready(),
-                     timeout, "Run All to finish (no cell [*], kernel idle)", 0.25)
+            wait_for(
+                lambda: not any("*" in p for p in self.prompts()) and self._kernel_ready(),
+                timeout,
+                "Run All to finish (no cell [*], kernel idle)",
+                0.25,
+            )
         except TimeoutError as error:
-            raise AssertionError(f"{self.relative_path}: {error}; still running or queued: "
-                                 f"{self.unfinished_cells()[:5]}") from None
+            raise AssertionError(
+                f"{self.relative_path}: {error}; still running or queued: {self.unfinished_cells()[:5]}"
+            ) from None
         unfinished, errors = self.unfinished_cells(), self.error_outputs()
         assert not unfinished and not errors, (
             f"{self.relative_path}: Run All did not finish cleanly; cells without an execution count: "
-            f"{unfinished[:5]}; error outputs:\n" + "\n".join(errors))
+            f"{unfinished[:5]}; error outputs:\n" + "\n".join(errors)
+        )
 
     def wait_quiet(self, timeout, settle=0.5):
         """Wait until the kernel is idle and the outputs stay the same for ``settle`` s (redraws done)."""
@@ -366,7 +393,8 @@ class LabNotebook:
         """Index among the notebook's cells of the cell that holds ``element`` (as in :meth:`snapshot`)."""
         return element.evaluate(
             "(el, panel) => Array.from(panel.querySelectorAll('.jp-Cell')).indexOf(el.closest('.jp-Cell'))",
-            self.panel.element_handle())
+            self.panel.element_handle(),
+        )
 
     def prompts(self):
         return self.page.evaluate(_PROMPTS_JS, self.panel.element_handle())
@@ -412,7 +440,7 @@ class LabNotebook:
 def describe_change(before, after):
     """Which cells' outputs differ between two snapshots -> e.g. ['cell 3: image', 'cell 3: text']."""
     changes = []
-    for old, new in zip(before, after):
+    for old, new in zip(before, after):  # noqa: B905 (a cell added or removed is no output change)
         if old["images"] != new["images"]:
             changes.append(f"cell {new['cell']}: image")
         if old["text"] != new["text"]:
@@ -445,7 +473,8 @@ def exercise_sliders(page, server, relative_path, run_timeout, redraw_timeout):
         needed = f"cell {cell}: image" if any(p["cell"] == cell and p["images"] for p in before) else None
         old, new = notebook.move_slider(slider, timeout=redraw_timeout)
 
-        def reaction():  # the first of: a kernel traceback, an error output, a changed output
+        # The first of: a kernel traceback, an error output, a changed output (this iteration's before and needed).
+        def reaction(before=before, needed=needed):
             tracebacks = notebook.log_console_tracebacks()
             if tracebacks:
                 return "a traceback in the Log Console", tracebacks
@@ -458,18 +487,24 @@ def exercise_sliders(page, server, relative_path, run_timeout, redraw_timeout):
         try:
             kind, detail = wait_for(reaction, redraw_timeout, "an output to change")
         except TimeoutError:
-            logged = notebook.log_console_text()[len(log_before):].strip()
+            logged = notebook.log_console_text()[len(log_before) :].strip()
             what = f"the figure in its cell ({cell})" if needed else "no output (figure or printed text)"
             raise AssertionError(
                 f"{relative_path}: slider {name!r} moved {old} -> {new} but {what} did not change within "
-                f"{redraw_timeout:g} s (changed: {', '.join(describe_change(before, notebook.snapshot())) or 'nothing'}): "
-                f"its callback does not redraw"
-                + (f"; it wrote to the Log Console instead (a print outside an Output widget?):\n{logged[-1500:]}"
-                   if logged else "")) from None
+                f"{redraw_timeout:g} s (changed: "
+                f"{', '.join(describe_change(before, notebook.snapshot())) or 'nothing'}): its callback does not redraw"
+                + (
+                    f"; it wrote to the Log Console instead (a print outside an Output widget?):\n{logged[-1500:]}"
+                    if logged
+                    else ""
+                )
+            ) from None
         notebook.wait_quiet(redraw_timeout)  # let the callback finish: it may redraw, then raise
         problems = notebook.error_outputs() + notebook.log_console_tracebacks()
         if kind != "changed" or problems:
-            raise AssertionError(f"{relative_path}: moving slider {name!r} {old} -> {new} gave "
-                                 f"{'an error' if kind == 'changed' else kind}:\n" + "\n".join(problems or detail))
+            raise AssertionError(
+                f"{relative_path}: moving slider {name!r} {old} -> {new} gave "
+                f"{'an error' if kind == 'changed' else kind}:\n" + "\n".join(problems or detail)
+            )
         moved.append(f"{name}: {old} -> {new} changed {', '.join(detail)}")
     return moved

@@ -13,7 +13,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from browser_harness import FIXTURE_NOTEBOOK, REPO, JupyterLabServer, find_slider_notebooks
 
 # The fixture notebook is the harness's target, not a lesson: nbval must not collect it.
@@ -21,13 +20,22 @@ collect_ignore_glob = ["*.ipynb"]
 
 CHROMIUM = os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(os.environ.get("COURSE_BROWSER_ARTIFACTS", REPO / "browser-artifacts"))
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def pytest_configure(config):
     config.addinivalue_line(
-        "markers", "browser: drives JupyterLab in headless Chromium (needs chromium and playwright)")
+        "markers", "browser: drives JupyterLab in headless Chromium (needs chromium and playwright)"
+    )
 
 
 def unavailable(reason):
@@ -67,8 +75,13 @@ def chromium(tmp_path_factory):
     playwright = sync_playwright().start()
     try:
         context = playwright.chromium.launch_persistent_context(
-            str(profile), executable_path=CHROMIUM, headless=True,
-            args=CHROMIUM_ARGS, viewport={"width": 1280, "height": 900}, timeout=60_000)
+            str(profile),
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1280, "height": 900},
+            timeout=60_000,
+        )
         try:
             yield context
         finally:
@@ -131,6 +144,6 @@ def pytest_runtest_makereport(item, call):
     server = item.funcargs.get("jupyter_lab")
     if server is not None:
         (folder / "jupyter-server.log").write_text(server.log_text(), encoding="utf-8")
-    message = f"browser artifacts in {folder}: {', '.join(saved + ['console.log', 'jupyter-server.log'])}"
+    message = f"browser artifacts in {folder}: {', '.join([*saved, 'console.log', 'jupyter-server.log'])}"
     report.sections.append(("browser artifacts", message))
     print(f"\n{message}")

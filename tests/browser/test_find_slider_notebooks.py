@@ -6,8 +6,10 @@ from browser_harness import FIXTURE_NOTEBOOK, describe_change, find_slider_noteb
 
 
 def _notebook(path, *sources):
-    cells = [{"cell_type": "code", "source": source, "metadata": {}, "outputs": [], "execution_count": None}
-             for source in sources]
+    cells = [
+        {"cell_type": "code", "source": source, "metadata": {}, "outputs": [], "execution_count": None}
+        for source in sources
+    ]
     path.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
     return path
 
@@ -26,4 +28,7 @@ def test_the_fixture_notebook_has_a_slider():
 def test_a_changed_image_or_text_is_reported_per_cell():
     before = [{"cell": 2, "text": "λ = 0.1", "images": ["data:a"]}]
     assert describe_change(before, before) == []
-    assert describe_change(before, [{"cell": 2, "text": "λ = 0.2", "images": ["data:b"]}]) == ["cell 2: image", "cell 2: text"]
+    assert describe_change(before, [{"cell": 2, "text": "λ = 0.2", "images": ["data:b"]}]) == [
+        "cell 2: image",
+        "cell 2: text",
+    ]

@@ -12,7 +12,6 @@ import json
 import os
 
 import pytest
-
 from browser_harness import FIXTURE_NOTEBOOK, REPO, exercise_sliders, find_slider_notebooks
 
 pytestmark = pytest.mark.browser
@@ -37,7 +36,7 @@ def _broken_fixture(server, name, old, new, drop_last_cell):
     cells = notebook["cells"][:-1] if drop_last_cell else notebook["cells"]  # the last cell asserts the callback
     sources = ["".join(cell["source"]) for cell in cells]
     assert sum(old in source for source in sources) == 1, f"fixture notebook no longer contains {old!r}"
-    for cell, source in zip(cells, sources):
+    for cell, source in zip(cells, sources, strict=True):
         cell["source"] = source.replace(old, new)
     notebook["cells"] = cells
     (server.root / "notebooks" / name).write_text(json.dumps(notebook), encoding="utf-8")
@@ -45,28 +44,45 @@ def _broken_fixture(server, name, old, new, drop_last_cell):
 
 
 def test_the_harness_fails_when_a_callback_does_not_redraw(lab_page, jupyter_lab):
-    path = _broken_fixture(jupyter_lab, "broken_dead_callback.ipynb",
-                           'slider.observe(on_strength, names="value")', "pass  # callback never attached", True)
-    with pytest.raises(AssertionError, match="figure in its cell .* did not change within 5 s .*changed: nothing"):
+    path = _broken_fixture(
+        jupyter_lab,
+        "broken_dead_callback.ipynb",
+        'slider.observe(on_strength, names="value")',
+        "pass  # callback never attached",
+        True,
+    )
+    with pytest.raises(AssertionError, match=r"figure in its cell .* did not change within 5 s .*changed: nothing"):
         exercise_sliders(lab_page.page, jupyter_lab, path, RUN_TIMEOUT, redraw_timeout=5)
 
 
 def test_the_harness_fails_when_the_figure_goes_stale_while_the_text_updates(lab_page, jupyter_lab):
     # The artists change in the kernel, so a check cell (and nbval) still passes; the learner sees an old PNG.
     path = _broken_fixture(jupyter_lab, "broken_stale_figure.ipynb", "    live.refresh()\n", "", True)
-    with pytest.raises(AssertionError, match=r"figure in its cell .* did not change within 5 s \(changed: cell \d+: text\)"):
+    with pytest.raises(
+        AssertionError, match=r"figure in its cell .* did not change within 5 s \(changed: cell \d+: text\)"
+    ):
         exercise_sliders(lab_page.page, jupyter_lab, path, RUN_TIMEOUT, redraw_timeout=5)
 
 
 def test_the_harness_fails_when_a_callback_raises(lab_page, jupyter_lab):
-    path = _broken_fixture(jupyter_lab, "broken_raising_callback.ipynb",
-                           "    live.refresh()", '    raise RuntimeError("broken on purpose")', True)
+    path = _broken_fixture(
+        jupyter_lab,
+        "broken_raising_callback.ipynb",
+        "    live.refresh()",
+        '    raise RuntimeError("broken on purpose")',
+        True,
+    )
     with pytest.raises(AssertionError, match="broken on purpose"):
         exercise_sliders(lab_page.page, jupyter_lab, path, RUN_TIMEOUT, REDRAW_TIMEOUT)
 
 
 def test_the_harness_fails_when_a_cell_raises_during_run_all(lab_page, jupyter_lab):
-    path = _broken_fixture(jupyter_lab, "broken_cell.ipynb", "w = np.linspace(-1, 1, 201)",
-                           'raise ValueError("a cell broken on purpose")', False)
-    with pytest.raises(AssertionError, match="(?s)Run All did not finish cleanly.*a cell broken on purpose"):
+    path = _broken_fixture(
+        jupyter_lab,
+        "broken_cell.ipynb",
+        "w = np.linspace(-1, 1, 201)",
+        'raise ValueError("a cell broken on purpose")',
+        False,
+    )
+    with pytest.raises(AssertionError, match=r"(?s)Run All did not finish cleanly.*a cell broken on purpose"):
         exercise_sliders(lab_page.page, jupyter_lab, path, RUN_TIMEOUT, REDRAW_TIMEOUT)

@@ -14,16 +14,32 @@ does, unless asked with ``COURSE_FAST_PATH=on`` or ``setup_notebook(fast_path=Tr
 Weights stay float32 under ``mixed_bfloat16`` (only the arithmetic is bfloat16),
 and the output layer computes in float32, so probabilities and losses keep
 float32 precision. Which policy computed a published result is part of its provenance
-(helpers.published), not of its key: the same configuration trained either way lands about as
+(helpers.internal.store), not of its key: the same configuration trained either way lands about as
 far apart as two seeds do.
+
+Keras and TensorFlow are imported inside the functions: importing them starts TensorFlow, which
+:func:`start_tensorflow` starts (quietly, with its threads set).
 """
 
+import contextlib
 import os
 import platform
+import sys
 from pathlib import Path
 
-__all__ = ["FAST_PATH_ENV", "native_bf16_reason", "choose_dtype_policy", "apply_fast_path", "numeric_settings",
-           "arithmetic_platform", "cpuinfo_field"]
+from helpers.internal.validation import check_positive_int
+
+__all__ = [
+    "FAST_PATH_ENV",
+    "apply_fast_path",
+    "arithmetic_platform",
+    "choose_dtype_policy",
+    "cpuinfo_field",
+    "hardware",
+    "native_bf16_reason",
+    "numeric_settings",
+    "start_tensorflow",
+]
 
 FAST_PATH_ENV = "COURSE_FAST_PATH"
 _ON, _OFF = ("auto", "on", "1", "true", "yes"), ("off", "0", "false", "no")
@@ -111,10 +127,13 @@ def arithmetic_platform(cpuinfo=Path("/proc/cpuinfo")):
     for bit (tests/test_reliability.py); on another kind (AMX instead of AVX-512 BF16,
     say) oneDNN runs other kernels and a trained network ends up slightly elsewhere,
     about as far as another seed would put it. Published results record where they were
-    made (helpers.published.computed_the_same_way), so tests know which tolerance applies.
+    made (helpers.internal.store.computed_the_same_way), so tests know which tolerance applies.
     """
-    found = {"cpu": cpuinfo_field("model name", cpuinfo) or platform.processor() or "unknown",
-             "machine": platform.machine(), "instruction_sets": sorted(_cpu_flags(cpuinfo) & set(_KERNEL_FLAGS))}
+    found = {
+        "cpu": cpuinfo_field("model name", cpuinfo) or platform.processor() or "unknown",
+        "machine": platform.machine(),
+        "instruction_sets": sorted(_cpu_flags(cpuinfo) & set(_KERNEL_FLAGS)),
+    }
     if os.environ.get("ONEDNN_MAX_CPU_ISA"):
         # oneDNN's own cap on the instructions it uses (e.g. AVX512_CORE_BF16: no AMX) changes the kernels too.
         found["onednn_max_cpu_isa"] = os.environ["ONEDNN_MAX_CPU_ISA"]
@@ -125,5 +144,65 @@ def numeric_settings():
     """What besides library versions changes results: Keras' dtype policy and oneDNN -> dict."""
     import keras
 
-    return {"dtype_policy": keras.mixed_precision.global_policy().name,
-            "onednn": os.environ.get("TF_ENABLE_ONEDNN_OPTS", "1")}
+    return {
+        "dtype_policy": keras.mixed_precision.global_policy().name,
+        "onednn": os.environ.get("TF_ENABLE_ONEDNN_OPTS", "1"),
+    }
+
+
+def hardware():
+    """CPU model and count, OS and machine: where a timing or a result came from."""
+    return {
+        "cpu": cpuinfo_field("model name") or platform.processor() or "",
+        "logical_cpus": os.cpu_count(),
+        "os": platform.platform(),
+        "machine": platform.machine(),
+    }
+
+
+# ---------------------------------------------------------------- starting TensorFlow
+
+
+def start_tensorflow(threads=2, fast_path=None):
+    """Start TensorFlow quietly with ``threads`` threads, op determinism and the fast path -> (policy, reason)."""
+    check_positive_int("threads", threads)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    with _c_stderr_silenced():
+        import tensorflow as tf
+
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
+    except RuntimeError:
+        pass  # TensorFlow already started (the cell was re-run): the first setting stays.
+    # Same seed -> same numbers, also with oneDNN's kernels (two fresh processes agree bit for bit,
+    # tests/test_reliability.py).
+    tf.config.experimental.enable_op_determinism()
+    # The course trains many small models on purpose; TensorFlow's Python warning that this
+    # "triggered tf.function retracing" is expected here and only noise for a learner.
+    tf.get_logger().setLevel("ERROR")
+    return apply_fast_path(fast_path)
+
+
+@contextlib.contextmanager
+def _c_stderr_silenced():
+    """Send file descriptor 2 to /dev/null while TensorFlow starts.
+
+    TensorFlow's C++ start-up notices ("oneDNN custom operations are on", absl's
+    "All log messages before absl::InitializeLog()") are written before
+    TF_CPP_MIN_LOG_LEVEL is read, straight to the C-level stderr, which JupyterLab
+    shows as red boxes. Python errors still reach the caller as exceptions.
+    """
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no real file descriptor 2 (some embedded interpreters)
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)

@@ -1,8 +1,9 @@
-"""The fast path is chosen by a capability check and can be turned off."""
+"""helpers.internal.runtime: the bfloat16 fast path is chosen by a capability check and can be turned off; what the
+CPU is."""
 
 import pytest
 
-from helpers.fastpath import FAST_PATH_ENV, choose_dtype_policy, native_bf16_reason
+from helpers.internal.runtime import FAST_PATH_ENV, choose_dtype_policy, native_bf16_reason
 
 
 @pytest.fixture
@@ -57,20 +58,20 @@ def test_the_environment_variable_turns_it_off(cpuinfo, monkeypatch):
 
 @pytest.mark.parametrize("switch", ["fast", 2, "maybe"])
 def test_an_unknown_switch_value_is_named(switch):
-    with pytest.raises(ValueError, match="fast_path .* must be one of auto, on, off"):
+    with pytest.raises(ValueError, match=r"fast_path .* must be one of auto, on, off"):
         choose_dtype_policy(switch)
 
 
 def test_the_choice_is_recorded_with_every_result():
     import keras
 
-    from helpers.fastpath import numeric_settings
+    from helpers.internal.runtime import numeric_settings
 
     assert numeric_settings()["dtype_policy"] == keras.mixed_precision.global_policy().name
 
 
 def test_without_proc_cpuinfo_windows_gets_float32_and_says_why(tmp_path, monkeypatch):
-    from helpers.fastpath import arithmetic_platform
+    from helpers.internal.runtime import arithmetic_platform
 
     monkeypatch.setattr("platform.machine", lambda: "AMD64")
     monkeypatch.setattr("platform.system", lambda: "Windows")
@@ -78,7 +79,10 @@ def test_without_proc_cpuinfo_windows_gets_float32_and_says_why(tmp_path, monkey
     policy, reason = choose_dtype_policy(cpuinfo=tmp_path / "no-such-file")
     assert policy == "float32" and "instruction sets are not known here" in reason and "Windows" in reason
     assert arithmetic_platform(tmp_path / "no-such-file") == {
-        "cpu": "Intel64 Family 6 Model 85 Stepping 7, GenuineIntel", "machine": "AMD64", "instruction_sets": []}
+        "cpu": "Intel64 Family 6 Model 85 Stepping 7, GenuineIntel",
+        "machine": "AMD64",
+        "instruction_sets": [],
+    }
 
 
 def test_macos_on_apple_silicon_gets_float32(tmp_path, monkeypatch):
@@ -88,9 +92,17 @@ def test_macos_on_apple_silicon_gets_float32(tmp_path, monkeypatch):
     assert policy == "float32" and "only checked on x86-64, this is arm64" in reason
 
 
-@pytest.mark.parametrize("cap, policy", [("AVX2", "float32"), ("avx512_core", "float32"),
-                                         ("AVX512_CORE_VNNI", "float32"), ("AVX512_CORE_BF16", "mixed_bfloat16"),
-                                         ("AVX512_CORE_AMX", "mixed_bfloat16"), ("ALL", "mixed_bfloat16")])
+@pytest.mark.parametrize(
+    "cap, policy",
+    [
+        ("AVX2", "float32"),
+        ("avx512_core", "float32"),
+        ("AVX512_CORE_VNNI", "float32"),
+        ("AVX512_CORE_BF16", "mixed_bfloat16"),
+        ("AVX512_CORE_AMX", "mixed_bfloat16"),
+        ("ALL", "mixed_bfloat16"),
+    ],
+)
 def test_a_onednn_cap_below_bfloat16_means_float32(cpuinfo, monkeypatch, cap, policy):
     # Under ONEDNN_MAX_CPU_ISA=AVX2 oneDNN has no bfloat16 convolution: the fast path would fail, not just slow down.
     monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", cap)
@@ -99,7 +111,7 @@ def test_a_onednn_cap_below_bfloat16_means_float32(cpuinfo, monkeypatch, cap, po
 
 
 def test_arithmetic_platform_names_the_cpu_and_the_kernel_instruction_sets(cpuinfo, monkeypatch):
-    from helpers.fastpath import arithmetic_platform
+    from helpers.internal.runtime import arithmetic_platform
 
     monkeypatch.delenv("ONEDNN_MAX_CPU_ISA", raising=False)
 
@@ -111,9 +123,17 @@ def test_arithmetic_platform_names_the_cpu_and_the_kernel_instruction_sets(cpuin
 
 
 def test_a_cap_on_onednn_instructions_is_part_of_the_platform(cpuinfo, monkeypatch):
-    from helpers.fastpath import arithmetic_platform
+    from helpers.internal.runtime import arithmetic_platform
 
     flags = cpuinfo("avx2 avx512f avx512_bf16 amx_bf16")
     uncapped = arithmetic_platform(flags)
     monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "AVX512_CORE_BF16")
     assert arithmetic_platform(flags) == {**uncapped, "onednn_max_cpu_isa": "AVX512_CORE_BF16"}
+
+
+def test_hardware_names_the_cpu_its_count_and_the_system():
+    from helpers.internal.runtime import hardware
+
+    found = hardware()
+    assert set(found) == {"cpu", "logical_cpus", "os", "machine"}
+    assert found["logical_cpus"] >= 1 and found["machine"] == "x86_64"  # the autouse fixture's machine

@@ -1,4 +1,6 @@
-"""Linear least squares with an L1 or L2 penalty, in Keras' convention (closed-form ridge, ISTA lasso).
+"""Lesson 01's helpers: penalized linear fits, the 2-D picture of L1 and L2, and λ across frameworks.
+
+Linear least squares with an L1 or L2 penalty, in Keras' convention (closed-form ridge, ISTA lasso).
 
 Objective (``X``: (n, d), ``y``: (n,), ``coef``: (d,), ``intercept``: scalar)::
 
@@ -6,16 +8,38 @@ Objective (``X``: (n, d), ``y``: (n,), ``coef``: (d,), ``intercept``: scalar)::
 
 The intercept is never penalized (as in Keras' ``kernel_regularizer`` and scikit-learn).
 Also here: polynomial fits for the overfitting slider and the 2-D geometry of lesson 01.
+
+Conventions: Convert a penalty strength between the conventions of Keras, the seed text, PyTorch and scikit-learn.
+
+The reference is Keras' convention: the mean data loss plus ``f * sum(w**2)`` (L2)
+or ``f * sum(|w|)`` (L1), no 1/2, no 1/n. Two objectives that differ only by a
+positive overall factor have the same minimizer, so each framework's strength maps
+to one Keras strength ``f``, sometimes through the number of training samples ``n``.
+Each framework keeps its own data loss: squared error for the seed text, Ridge and
+Lasso (Keras: ``loss="mse"``), log-loss for LogisticRegression (Keras:
+``binary_crossentropy``) and for ``seed_text_crossentropy`` (the seed's penalties on a
+mean cross-entropy, as its CNN trains), the same mean loss in PyTorch as in Keras.
 """
 
-import numpy as np
+from collections.abc import Callable
+from dataclasses import dataclass
 
+import numpy as np
+from numpy.polynomial import legendre
+from sklearn.linear_model import Lasso
+from sklearn.preprocessing import StandardScaler
+
+from helpers.internal.validation import check_choice, check_nonnegative, check_positive_int
 from helpers.penalties import soft_threshold
-from helpers.validation import check_choice, check_positive_int, check_strength
 
 __all__ = [
+    "CONVENTIONS",
+    "FRAMEWORKS",
+    "Convention",
     "ball_boundary",
+    "convention_rows",
     "fit_polynomial",
+    "from_keras",
     "lasso_ista",
     "level_curve",
     "make_poly_data",
@@ -23,6 +47,7 @@ __all__ = [
     "polynomial_features",
     "quadratic_from_data",
     "ridge_closed_form",
+    "to_keras",
 ]
 
 
@@ -54,7 +79,7 @@ def _step_size(Xc):
 def ridge_closed_form(X, y, l2_strength, fit_intercept=True):
     """Solve (XᵀX/n + l2_strength·I)·coef = Xᵀy/n on centred data -> (coef (d,), intercept)."""
     X, y = _check_xy(X, y)
-    l2_strength = check_strength("l2_strength", l2_strength)
+    l2_strength = check_nonnegative("l2_strength", l2_strength)
     Xc, yc, x_mean, y_mean = _centered(X, y, fit_intercept)
     n, d = Xc.shape
     coef = np.linalg.solve(Xc.T @ Xc / n + l2_strength * np.eye(d), Xc.T @ yc / n)
@@ -67,13 +92,13 @@ def lasso_ista(X, y, l1_strength, max_steps=100_000, tol=1e-12, fit_intercept=Tr
     Stops when no coefficient moves by more than ``tol`` in one step.
     """
     X, y = _check_xy(X, y)
-    l1_strength = check_strength("l1_strength", l1_strength)
+    l1_strength = check_nonnegative("l1_strength", l1_strength)
     max_steps = check_positive_int("max_steps", max_steps)
-    tol = check_strength("tol", tol)
+    tol = check_nonnegative("tol", tol)
     Xc, yc, x_mean, y_mean = _centered(X, y, fit_intercept)
     step = _step_size(Xc)
     coef = np.zeros(X.shape[1])
-    for steps in range(1, max_steps + 1):
+    for steps in range(1, max_steps + 1):  # noqa: B007 (the count is returned)
         gradient = 2.0 / len(yc) * Xc.T @ (Xc @ coef - yc)
         new_coef = soft_threshold(coef - step * gradient, step * l1_strength)
         moved = np.max(np.abs(new_coef - coef))
@@ -87,13 +112,15 @@ def make_poly_data(n_train=20, n_val=200, noise=0.25, seed=0):
     """Noisy samples of sin(πx) on [-1, 1] -> dict of x_train, y_train, x_val, y_val (1-D arrays)."""
     n_train = check_positive_int("n_train", n_train, minimum=2)
     n_val = check_positive_int("n_val", n_val)
-    noise = check_strength("noise", noise)
+    noise = check_nonnegative("noise", noise)
     seed = check_positive_int("seed", seed, minimum=0)
     rng = np.random.default_rng(seed)
     x_train, x_val = rng.uniform(-1, 1, n_train), rng.uniform(-1, 1, n_val)
     return {
-        "x_train": x_train, "y_train": np.sin(np.pi * x_train) + noise * rng.normal(size=n_train),
-        "x_val": x_val, "y_val": np.sin(np.pi * x_val) + noise * rng.normal(size=n_val),
+        "x_train": x_train,
+        "y_train": np.sin(np.pi * x_train) + noise * rng.normal(size=n_train),
+        "x_val": x_val,
+        "y_val": np.sin(np.pi * x_val) + noise * rng.normal(size=n_val),
     }
 
 
@@ -103,8 +130,6 @@ def polynomial_features(x, degree):
     They span the same functions as x, x², …, x^degree, but on [-1, 1] they are far
     less correlated than raw powers, so the Lasso solver converges in milliseconds.
     """
-    from numpy.polynomial import legendre
-
     degree = check_positive_int("degree", degree)
     return legendre.legvander(np.asarray(x, dtype=np.float64).ravel(), degree)[:, 1:]
 
@@ -114,13 +139,10 @@ def fit_polynomial(x_train, y_train, degree, kind, strength):
 
     Features are standardized (scikit-learn), so one λ weighs every basis function alike.
     ``kind`` 'none' ignores ``strength``; 'l2' uses the closed form; 'l1' uses scikit-learn's
-    Lasso with alpha = strength/2 (see ``helpers.conventions``). ``predict.coef`` holds the coefficients.
+    Lasso with alpha = strength/2 (see :data:`CONVENTIONS`). ``predict.coef`` holds the coefficients.
     """
-    from sklearn.linear_model import Lasso
-    from sklearn.preprocessing import StandardScaler
-
     check_choice("kind", kind, ("none", "l1", "l2"))
-    strength = check_strength("strength", strength)
+    strength = check_nonnegative("strength", strength)
     x_train, y_train = _check_xy(np.asarray(x_train, dtype=np.float64).reshape(-1, 1), y_train)
     scaler = StandardScaler().fit(polynomial_features(x_train, degree))
     Z = scaler.transform(polynomial_features(x_train, degree))
@@ -152,7 +174,7 @@ def penalized_optimum_2d(A, w_ls, kind, strength):
     if A.shape != (2, 2) or w_ls.shape != (2,):
         raise ValueError(f"A must have shape (2, 2) and w_ls shape (2,), got {A.shape} and {w_ls.shape}")
     check_choice("kind", kind, ("l1", "l2"))
-    strength = check_strength("strength", strength)
+    strength = check_nonnegative("strength", strength)
     if kind == "l2":
         return np.linalg.solve(A + strength * np.eye(2), A @ w_ls)
 
@@ -177,7 +199,7 @@ def penalized_optimum_2d(A, w_ls, kind, strength):
 
 def level_curve(A, w_ls, level, num_points=181):
     """Points (2, num_points) of the ellipse (w − w_ls)ᵀA(w − w_ls) = level (level >= 0)."""
-    level = check_strength("level", level)
+    level = check_nonnegative("level", level)
     num_points = check_positive_int("num_points", num_points, minimum=3)
     A = np.asarray(A, dtype=np.float64)
     if A.shape != (2, 2) or not np.isfinite(A).all() or not np.allclose(A, A.T):
@@ -193,10 +215,167 @@ def level_curve(A, w_ls, level, num_points=181):
 def ball_boundary(kind, radius, num_points=181):
     """Points (2, num_points) of {‖w‖₁ = radius} ('l1', a diamond) or {‖w‖₂ = radius} ('l2', a circle)."""
     check_choice("kind", kind, ("l1", "l2"))
-    radius = check_strength("radius", radius)
+    radius = check_nonnegative("radius", radius)
     num_points = check_positive_int("num_points", num_points, minimum=5)
     angles = np.linspace(0, 2 * np.pi, num_points)
     circle = np.stack([np.cos(angles), np.sin(angles)])
     if kind == "l2":
         return radius * circle
     return radius * circle / np.abs(circle).sum(axis=0)  # rescale each direction onto the L1 sphere
+
+
+# ---------------------------------------------------------------- λ across frameworks
+
+
+@dataclass(frozen=True)
+class Convention:
+    """One framework's way of writing one penalty: its parameter, its objective, the maps to Keras' ``f``."""
+
+    framework: str
+    kind: str  # "l1" or "l2"
+    parameter: str  # the name the reader types, e.g. "alpha"
+    objective: str  # the objective as that framework's documentation writes it
+    rule: str  # the conversion to Keras' f, as a formula the reader can check by hand
+    to_keras: Callable  # (value, n) -> f
+    from_keras: Callable  # (f, n) -> value
+    needs_n: bool = False  # True when the conversion depends on the number of training samples
+    inverse: bool = False  # True for C: a smaller value means a stronger penalty
+
+
+_CONVENTION_LIST = [
+    Convention("keras", "l2", "L2(f)", "mean loss + f·Σw²", "f", lambda v, n: v, lambda f, n: f),
+    Convention("keras", "l1", "L1(f)", "mean loss + f·Σ|w|", "f", lambda v, n: v, lambda f, n: f),
+    # The seed text divides its L2 term by 2m but not its L1 term: the two λ are on different scales.
+    # Its formulas carry ½ on the squared error (Keras' "mse" has none): that is where f = λ/m comes from.
+    Convention(
+        "seed_text",
+        "l2",
+        "λ",
+        "1/(2m)·Σ(h−y)² + λ/(2m)·Σθ²",
+        "λ/m",
+        lambda v, n: v / n,
+        lambda f, n: f * n,
+        needs_n=True,
+    ),
+    Convention("seed_text", "l1", "λ", "1/(2m)·Σ(h−y)² + λ·Σ|θ|", "2λ", lambda v, n: 2 * v, lambda f, n: f / 2),
+    # The same penalties on a mean cross-entropy (no ½), as in Ng's logistic regression and the seed's CNN.
+    Convention(
+        "seed_text_crossentropy",
+        "l2",
+        "λ",
+        "1/m·Σ CE + λ/(2m)·Σθ²",
+        "λ/(2m)",
+        lambda v, n: v / (2 * n),
+        lambda f, n: 2 * f * n,
+        needs_n=True,
+    ),
+    Convention("seed_text_crossentropy", "l1", "λ", "1/m·Σ CE + λ·Σ|θ|", "λ", lambda v, n: v, lambda f, n: f),
+    # weight_decay adds wd·w to the gradient; f·Σw² adds 2f·w.
+    Convention(
+        "pytorch_sgd",
+        "l2",
+        "weight_decay",
+        "gradient of mean loss + wd·w",
+        "wd/2",
+        lambda v, n: v / 2,
+        lambda f, n: 2 * f,
+    ),
+    Convention(
+        "sklearn_ridge",
+        "l2",
+        "alpha",
+        "‖y − Xw‖² + α·‖w‖²",
+        "α/n",
+        lambda v, n: v / n,
+        lambda f, n: f * n,
+        needs_n=True,
+    ),
+    Convention(
+        "sklearn_lasso", "l1", "alpha", "1/(2n)·‖y − Xw‖² + α·‖w‖₁", "2α", lambda v, n: 2 * v, lambda f, n: f / 2
+    ),
+    Convention(
+        "sklearn_logistic",
+        "l2",
+        "C",
+        "C·Σ log-loss + ½‖w‖²",
+        "1/(2nC)",
+        lambda v, n: 1 / (2 * v * n),
+        lambda f, n: 1 / (2 * f * n),
+        needs_n=True,
+        inverse=True,
+    ),
+    Convention(
+        "sklearn_logistic",
+        "l1",
+        "C",
+        "C·Σ log-loss + ‖w‖₁",
+        "1/(nC)",
+        lambda v, n: 1 / (v * n),
+        lambda f, n: 1 / (f * n),
+        needs_n=True,
+        inverse=True,
+    ),
+]
+CONVENTIONS = {(convention.framework, convention.kind): convention for convention in _CONVENTION_LIST}
+
+FRAMEWORKS = tuple(dict.fromkeys(framework for framework, _ in CONVENTIONS))
+
+
+def _convention(framework, kind):
+    """The Convention for (framework, kind), or an error that lists what exists."""
+    check_choice("framework", framework, FRAMEWORKS)
+    check_choice("kind", kind, ("l1", "l2"))
+    if (framework, kind) not in CONVENTIONS:
+        kinds = [k for f, k in CONVENTIONS if f == framework]
+        raise ValueError(f"framework {framework!r} has no {kind!r} penalty; it has: {', '.join(kinds)}")
+    return CONVENTIONS[(framework, kind)]
+
+
+def _checked(name, value, n, convention):
+    """Validate a strength and ``n`` (required only where the conversion uses it)."""
+    value = check_nonnegative(name, value)
+    if convention.needs_n:
+        if n is None:
+            raise ValueError(
+                f"n (the number of training samples) is required for {convention.framework} {convention.kind}"
+            )
+        n = check_positive_int("n", n)
+    elif n is not None:
+        n = check_positive_int("n", n)  # not used, but a wrong value is still a mistake worth reporting
+    return value, n
+
+
+def to_keras(value, framework, kind, n=None):
+    """Framework strength ``value`` -> Keras strength ``f`` (float); ``n`` = training samples, where it matters."""
+    convention = _convention(framework, kind)
+    value, n = _checked("value", value, n, convention)
+    if convention.inverse and value == 0:
+        raise ValueError(f"value must be > 0 for {framework}: C = 0 would be an infinitely strong penalty")
+    return float(convention.to_keras(value, n))
+
+
+def from_keras(keras_strength, framework, kind, n=None):
+    """Keras strength ``f`` -> the framework's parameter value (float); C = inf for f = 0 (no penalty)."""
+    convention = _convention(framework, kind)
+    keras_strength, n = _checked("keras_strength", keras_strength, n, convention)
+    if convention.inverse and keras_strength == 0:
+        return float("inf")
+    return float(convention.from_keras(keras_strength, n))
+
+
+def convention_rows(keras_strength, n):
+    """One dict per convention: framework, kind, parameter, objective, rule (to Keras' f), value matching ``f``."""
+    rows = []
+    for (framework, kind), convention in CONVENTIONS.items():
+        value = from_keras(keras_strength, framework, kind, n)
+        rows.append(
+            {
+                "framework": framework,
+                "kind": kind,
+                "parameter": convention.parameter,
+                "objective": convention.objective,
+                "rule": convention.rule,
+                "value": value,
+            }
+        )
+    return rows

@@ -1,0 +1,385 @@
+"""Lesson 05: decoupled weight decay, a λ warm-up, dropout, augmentation and early stopping, on lesson 02's regime.
+
+Every recipe trains through :func:`train_variant`, which starts from the
+weights and batch order that :func:`helpers.training.train_cnn` (and so lesson 02's
+experiment) gives the same seed. A recipe trained here on seed s is therefore paired
+with lesson 02's no-penalty and L2 runs of seed s, which are not trained again.
+
+- :func:`variant_config`: the configuration a table of recipes is keyed by (lesson 02's
+  regime, the seeds, the recipes).
+- :func:`variant_table`: train every recipe on every seed -> per-(recipe, seed) arrays.
+- :func:`recipe_row`: one recipe's per-seed values from such a table.
+- :func:`early_stopping_epochs`: where ``keras.callbacks.EarlyStopping`` stops and which
+  epoch's weights it restores, read off a validation curve (no training).
+- :func:`build_variant_cnn` / :func:`train_variant`: the seed's CNN (built by
+  :func:`helpers.models.build_cnn`, unchanged) plus dropout, augmentation, early stopping
+  or decoupled weight decay; with none of them it trains exactly like ``train_cnn``.
+- :class:`ScheduledPenalty` + :class:`StrengthSchedule`: an L2 penalty whose strength
+  lives in a Keras variable that a callback changes between epochs (no rebuild, no recompile).
+
+This module imports Keras (its classes subclass Keras'), and so starts TensorFlow: in a
+lesson, call ``setup_notebook()`` first.
+"""
+
+import dataclasses
+import math
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+
+from helpers.internal.fast_fit import fit_model
+from helpers.internal.validation import (
+    check_choice,
+    check_nonnegative,
+    check_positive,
+    check_positive_int,
+    check_probability,
+)
+from helpers.models import build_cnn, compile_cnn
+from helpers.notebook import reseed
+from helpers.penalties import PENALTY_KINDS, Penalty
+from helpers.training import TrainingRun, evaluate
+from helpers.weights import kernels
+
+__all__ = [
+    "RECIPE_KEYS",
+    "REGIME_KEYS",
+    "ScheduledPenalty",
+    "StrengthSchedule",
+    "VariableL2",
+    "build_variant_cnn",
+    "early_stopping_epochs",
+    "linear_warmup",
+    "recipe_row",
+    "scheduled_l2",
+    "train_variant",
+    "variant_config",
+    "variant_table",
+]
+
+# What of lesson 02's configuration (helpers.lesson02_cnn_penalties.make_config) a recipe table depends on.
+REGIME_KEYS = (
+    "dataset",
+    "n_train",
+    "n_val",
+    "n_test",
+    "split_seed",
+    "label_noise",
+    "epochs",
+    "batch_size",
+    "learning_rate",
+)
+# The arguments of train_variant that name a recipe.
+RECIPE_KEYS = (
+    "kind",
+    "strength",
+    "warmup_epochs",
+    "dropout_rate",
+    "augment",
+    "weight_decay",
+    "early_stopping_patience",
+)
+
+
+def variant_config(regime, runs, seeds):
+    """Lesson 02's ``regime`` (a make_config dict) with ``seeds`` and the named recipes ``runs`` -> dict.
+
+    ``runs``: ``{name: {train_variant argument: value}}``, e.g.
+    ``{"dropout": {"dropout_rate": 0.5}, "dropout + L2": {"dropout_rate": 0.5, "kind": "l2", "strength": 0.01}}``.
+    """
+    missing = [key for key in REGIME_KEYS if key not in regime]
+    if missing:
+        raise ValueError(f"regime must be a helpers.experiment.make_config dict; it lacks {', '.join(missing)}")
+    if not isinstance(runs, dict) or not runs:
+        raise ValueError(f"runs must be a non-empty dict {{name: {{train_variant argument: value}}}}, got {runs!r}")
+    for name, spec in runs.items():
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"each run needs a non-empty name, got {name!r}")
+        if not isinstance(spec, dict):
+            raise TypeError(f"run {name!r}: expected a dict of train_variant arguments, got {spec!r}")
+        unknown = sorted(set(spec) - set(RECIPE_KEYS))
+        if unknown:
+            raise ValueError(
+                f"run {name!r}: unknown argument(s) {', '.join(unknown)}; allowed: {', '.join(RECIPE_KEYS)}"
+            )
+    seeds = [check_positive_int("seed", seed, minimum=0) for seed in seeds]
+    if not seeds or len(set(seeds)) != len(seeds):
+        raise ValueError(f"seeds must be a non-empty list of distinct integers >= 0, got {seeds}")
+    return {
+        **{key: regime[key] for key in REGIME_KEYS},
+        "seeds": seeds,
+        "runs": {n: dict(s) for n, s in runs.items()},
+    }
+
+
+def variant_table(data, config):
+    """Train every recipe of ``config`` (:func:`variant_config`) on every seed -> dict of arrays.
+
+    Per (recipe, seed): test accuracy and data loss, training accuracy on the true labels, Σw²
+    and max |w| over the kernels, epochs run. Only early stopping looks at the validation images
+    while training (a recipe without it trains the same without them, in three quarters of the
+    time); its validation data loss per epoch is kept, NaN after the stop and for the others.
+    ``names`` and ``seeds`` label the axes.
+    """
+    runs, seeds = config["runs"], config["seeds"]
+    shape = (len(runs), len(seeds))
+    table = {
+        key: np.full(shape, np.nan)
+        for key in (
+            "test_accuracy",
+            "test_data_loss",
+            "train_true_accuracy",
+            "kernel_sq_norm",
+            "kernel_max_abs",
+            "epochs_run",
+        )
+    }
+    table["val_data_loss"] = np.full((*shape, config["epochs"]), np.nan)
+    true_labels = data.y_train if data.y_train_true is None else data.y_train_true
+    without_validation = dataclasses.replace(data, x_val=data.x_val[:0], y_val=data.y_val[:0])
+    for i, spec in enumerate(runs.values()):
+        watches = spec.get("early_stopping_patience") is not None
+        for j, seed in enumerate(seeds):
+            run = train_variant(
+                data if watches else without_validation,
+                num_epochs=config["epochs"],
+                batch_size=config["batch_size"],
+                seed=seed,
+                learning_rate=config["learning_rate"],
+                **spec,
+            )
+            test = evaluate(run.model, data.x_test, data.y_test)
+            table["test_accuracy"][i, j], table["test_data_loss"][i, j] = (
+                test["accuracy"],
+                test["data_loss"],
+            )
+            table["train_true_accuracy"][i, j] = evaluate(run.model, data.x_train, true_labels)["accuracy"]
+            weights = [np.asarray(w, dtype=float) for w in kernels(run.model).values()]
+            table["kernel_sq_norm"][i, j] = sum(float(np.square(w).sum()) for w in weights)
+            table["kernel_max_abs"][i, j] = max(float(np.abs(w).max()) for w in weights)
+            table["epochs_run"][i, j] = int(run.history["epochs_run"])
+            if watches:
+                curve = run.history["val_data_loss"]
+                table["val_data_loss"][i, j, : len(curve)] = curve
+    table["names"] = np.array(list(runs), dtype=str)
+    table["seeds"] = np.array(seeds, dtype=int)
+    return table
+
+
+def recipe_row(table, recipe, key="test_accuracy"):
+    """The per-seed values of one recipe of a :func:`variant_table` (e.g. its test accuracies) -> array."""
+    names = [str(name) for name in table["names"]]
+    if recipe not in names:
+        raise KeyError(f"no recipe {recipe!r} in this table; there are: {', '.join(names)}")
+    if key not in table or key in ("names", "seeds"):
+        per_recipe = sorted(k for k in table if k not in ("names", "seeds"))
+        raise KeyError(f"no per-recipe values {key!r}; there are: {', '.join(per_recipe)}")
+    return np.asarray(table[key])[names.index(recipe)]
+
+
+def early_stopping_epochs(val_losses, patience):
+    """Where ``EarlyStopping(monitor=<this curve>, patience=patience, restore_best_weights=True)`` acts.
+
+    Returns ``(epochs_run, restored)``, both counted from 1: how many epochs ``fit`` runs and
+    whose weights the model ends with. No stop within the curve: ``epochs_run == len(val_losses)``.
+    """
+    losses = np.asarray(val_losses, dtype=float)
+    if losses.ndim != 1 or losses.size == 0 or not np.isfinite(losses).all():
+        raise ValueError(f"val_losses must be a non-empty 1-D sequence of finite numbers, got {val_losses!r}")
+    patience = check_positive_int("patience", patience, minimum=0)
+    best, best_epoch, wait = math.inf, 0, 0
+    for epoch, loss in enumerate(losses):
+        wait += 1
+        if loss < best:
+            best, best_epoch, wait = loss, epoch, 0
+            continue
+        if wait >= patience and epoch > 0:
+            return epoch + 1, best_epoch + 1
+    return len(losses), best_epoch + 1
+
+
+# ---------------------------------------------------------------- the recipes
+
+
+class VariableL2:
+    """Keras regularizer ``strength * sum(w**2)`` that reads ``strength`` (a Keras variable) at every step."""
+
+    def __init__(self, strength):
+        if not isinstance(strength, keras.Variable):
+            raise TypeError(f"strength must be a keras.Variable, got {type(strength).__name__}")
+        self.strength = strength
+
+    def __call__(self, weight):
+        # A variable, not a Python float: the compiled train step reads its current value.
+        return keras.ops.cast(self.strength, weight.dtype) * keras.ops.sum(keras.ops.square(weight))
+
+
+@dataclass(frozen=True, eq=False)
+class ScheduledPenalty(Penalty):
+    """An L2 penalty whose current strength is the Keras variable ``strength``; ``l2_strength`` is its target."""
+
+    strength: object = None
+
+    def keras_regularizer(self):
+        """A :class:`VariableL2` sharing this penalty's strength variable (one object per layer)."""
+        return VariableL2(self.strength)
+
+    @property
+    def label(self):
+        """e.g. 'L2(0.001), scheduled'."""
+        return f"L2({self.l2_strength:g}), scheduled"
+
+
+def scheduled_l2(l2_strength, initial_strength=0.0):
+    """A :class:`ScheduledPenalty` with target ``l2_strength`` and a fresh variable set to ``initial_strength``."""
+    l2_strength = check_positive("l2_strength", l2_strength)
+    initial_strength = check_nonnegative("initial_strength", initial_strength)
+    variable = keras.Variable(initial_strength, dtype="float32", trainable=False, name="l2_strength")
+    return ScheduledPenalty(l2_strength=l2_strength, strength=variable)
+
+
+def linear_warmup(target_strength, warmup_epochs):
+    """Schedule epoch -> strength: 0 at epoch 0, rising linearly to ``target_strength`` at ``warmup_epochs``."""
+    target_strength = check_nonnegative("target_strength", target_strength)
+    warmup_epochs = check_positive_int("warmup_epochs", warmup_epochs)
+
+    def schedule(epoch):
+        return target_strength * min(1.0, epoch / warmup_epochs)
+
+    return schedule
+
+
+class StrengthSchedule(keras.callbacks.Callback):
+    """Sets a penalty's strength variable to ``schedule(epoch)`` at the start of every epoch; keeps the values."""
+
+    def __init__(self, penalty, schedule):
+        super().__init__()
+        if not isinstance(penalty, ScheduledPenalty):
+            raise TypeError(f"penalty must be a ScheduledPenalty, got {type(penalty).__name__}")
+        if not callable(schedule):
+            raise TypeError(f"schedule must be a function epoch -> strength, got {type(schedule).__name__}")
+        self.penalty, self.schedule, self.strengths = penalty, schedule, []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        value = check_nonnegative(f"schedule({epoch})", self.schedule(epoch))
+        self.penalty.strength.assign(value)
+        self.strengths.append(value)
+
+
+def build_variant_cnn(
+    penalty=None,
+    *,
+    dropout_rate=0.0,
+    augment=False,
+    weight_decay=None,
+    learning_rate=1e-3,
+):
+    """The seed's CNN from ``build_cnn`` (same layers, same initial weights), optionally with
+    augmentation in front, dropout after ``dense1``, and Adam's decoupled weight decay (biases excluded).
+    """
+    dropout_rate = check_probability("dropout_rate", dropout_rate, "the share of units dropped")
+    if weight_decay is not None:
+        weight_decay = check_nonnegative("weight_decay", weight_decay)
+    check_positive("learning_rate", learning_rate)  # NaN or 0 would train nothing, silently
+    base = build_cnn(penalty, learning_rate=learning_rate, compile_model=False)
+    inputs = keras.Input(shape=(28, 28, 1))
+    x = inputs
+    if augment:  # active in fit() only; evaluate() and predict() see the images unchanged
+        x = keras.layers.RandomTranslation(0.1, 0.1, fill_mode="constant", name="shift")(x)
+        x = keras.layers.RandomRotation(0.03, fill_mode="constant", name="rotate")(x)  # ±11°
+    for layer in base.layers:
+        x = layer(x)
+        if layer.name == "dense1" and dropout_rate > 0:
+            x = keras.layers.Dropout(dropout_rate, name="dropout")(x)
+    model = keras.Model(inputs, x, name=base.name + "_variant")
+    optimizer = keras.optimizers.Adam(learning_rate, weight_decay=weight_decay or None)
+    if weight_decay:
+        optimizer.exclude_from_weight_decay(var_names=["bias"])  # Keras decays biases unless told not to
+    compile_cnn(model, optimizer=optimizer)
+    return model
+
+
+def train_variant(
+    data,
+    *,
+    kind="none",
+    strength=0.0,
+    warmup_epochs=0,
+    dropout_rate=0.0,
+    augment=False,
+    weight_decay=None,
+    early_stopping_patience=None,
+    num_epochs=20,
+    batch_size=64,
+    seed=0,
+    learning_rate=1e-3,
+):
+    """``train_cnn`` plus the other regularizers; every argument is JSON-able, so a dict of them names a run.
+
+    ``warmup_epochs > 0`` (L2 only) raises the L2 strength linearly from 0 over that many epochs.
+    ``early_stopping_patience`` stops on the validation data loss and restores the best weights.
+    Returns a :class:`helpers.training.TrainingRun` (with ``history["epochs_run"]``).
+    """
+    check_choice("penalty kind", kind, PENALTY_KINDS)
+    warmup_epochs = check_positive_int("warmup_epochs", warmup_epochs, minimum=0)
+    num_epochs = check_positive_int("num_epochs", num_epochs)
+    batch_size = check_positive_int("batch_size", batch_size)
+    seed = check_positive_int("seed", seed, minimum=0)
+    callbacks = []
+    if warmup_epochs:
+        if kind != "l2":
+            raise ValueError(f"warmup_epochs needs kind 'l2', got kind {kind!r}")
+        penalty = scheduled_l2(strength)
+        callbacks.append(StrengthSchedule(penalty, linear_warmup(strength, warmup_epochs)))
+    else:
+        penalty = Penalty.of(kind, strength)
+    if early_stopping_patience is not None:
+        patience = check_positive_int("early_stopping_patience", early_stopping_patience)
+        if not len(data.y_val):
+            raise ValueError("early_stopping_patience needs validation images (data.y_val is empty)")
+        callbacks.append(
+            keras.callbacks.EarlyStopping(
+                monitor="val_data_loss",
+                mode="min",
+                patience=patience,
+                restore_best_weights=True,
+            )
+        )
+    reseed(seed)  # same seed -> same initial weights and batch order as train_cnn
+    model = build_variant_cnn(
+        penalty,
+        dropout_rate=dropout_rate,
+        augment=augment,
+        weight_decay=weight_decay,
+        learning_rate=learning_rate,
+    )
+    validation = (data.x_val, data.y_val) if len(data.y_val) else None
+    # Validation in batches of batch_size, as when lesson 04's caches were made (same numbers bit for bit).
+    fitted = fit_model(
+        model,
+        data.x_train,
+        data.y_train,
+        num_epochs=num_epochs,
+        batch_size=batch_size,
+        validation=validation,
+        callbacks=callbacks,
+        validation_batch_size=batch_size,
+    )
+    history = {name: np.asarray(values, dtype=float) for name, values in fitted.history.items()}
+    history["epochs_run"] = np.asarray(len(fitted.history["loss"]))
+    config = {
+        "data": data.summary(),
+        "kind": kind,
+        "strength": float(strength),
+        "warmup_epochs": warmup_epochs,
+        "dropout_rate": float(dropout_rate),
+        "augment": bool(augment),
+        "weight_decay": weight_decay,
+        "early_stopping_patience": early_stopping_patience,
+        "num_epochs": num_epochs,
+        "batch_size": batch_size,
+        "seed": seed,
+        "learning_rate": learning_rate,
+    }
+    return TrainingRun(model=model, history=history, penalty=penalty, config=config)
