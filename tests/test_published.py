@@ -2,7 +2,6 @@
 tests/internal/test_store.py)."""
 
 import numpy as np
-import pytest
 
 import helpers.published
 from helpers.internal import store
@@ -12,24 +11,6 @@ from helpers.published import published_or_trained, retrain_mode
 def test_the_facade_is_the_stores_two_functions():
     assert helpers.published.__all__ == ["published_or_trained", "retrain_mode"]
     assert published_or_trained is store.published_or_trained and retrain_mode is store.retrain_mode
-
-
-@pytest.mark.parametrize(
-    "value, mode",
-    [
-        ("", "no"),
-        ("0", "no"),
-        ("off", "no"),
-        ("No", "no"),
-        ("1", "yes"),
-        ("yes", "yes"),
-        (" TRUE ", "yes"),
-        ("publish", "publish"),
-    ],
-)
-def test_retrain_switch_values(monkeypatch, value, mode):
-    monkeypatch.setenv("COURSE_RETRAIN", value)
-    assert retrain_mode() == mode
 
 
 def test_a_result_is_trained_once_then_read_back(tmp_path, monkeypatch):
