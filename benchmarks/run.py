@@ -13,6 +13,9 @@ Sections (each a function below, each writes into one results dict):
                fast path) vs 8 separate plain-Keras fits, in the overfitting regime.
 3. ``sliders`` each lesson's fresh-kernel run time with published results, then every slider it
                built, moved across its range in that kernel (SLIDER_PROBE) and timed.
+3b. ``structured`` lesson 06's dense, L1 and group-lasso-narrowed CNNs (published sweep, no training):
+               units, parameters, FLOPs, file size, forward pass at batch 1 and 256, as started and
+               laptop-like (COURSE_FAST_PATH=off ONEDNN_MAX_CPU_ISA=AVX2, in a subprocess).
 4. ``growth``  seconds per epoch at n = 1k, 4k, 16k, 60k images, course path and plain Keras;
                ``memory``: peak resident set of the main job on full-size data.
 5. ``suite``   wall time of the README's test command.
@@ -36,7 +39,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # run from a checkout without installing
 
-SECTIONS = ("seed", "sweep", "sliders", "growth", "memory", "suite")
+SECTIONS = ("seed", "sweep", "sliders", "structured", "growth", "memory", "suite")
 SWEEP_STRENGTHS = [1e-5 * 10 ** (k / 2) for k in range(8)]  # L2, 1e-5 .. 3e-2, half a decade apart
 
 
@@ -470,6 +473,219 @@ def bench_suite(results, quick):
     print(f"  suite: {summary} ({results['suite']['wall_seconds']:.0f} s)", flush=True)
 
 
+# ------------------------------------------------------------------ section 3b: a smaller, faster CNN (lesson 06)
+
+STRUCTURED_BATCHES = (1, 256)
+STRUCTURED_SETTINGS = {
+    "as_started": "this machine as started",
+    "laptop": "laptop-like float32/AVX2",
+}
+LAPTOP_ENVIRONMENT = {"COURSE_FAST_PATH": "off", "ONEDNN_MAX_CPU_ISA": "AVX2"}
+STRUCTURED_GOAL = {"accuracy_points": 1.0, "flops_ratio": 4.0, "speedup_256": 2.0}
+
+
+def structured_models():
+    """Lesson 06's published sweep (read, never trained here) and its models -> (sweep, {name: model}).
+
+    ``dense``, ``l1`` (scattered zeros) and one narrowed model ``s<i>`` per strength whose weights
+    the sweep keeps (a strength whose first seed lost a whole layer has none).
+    """
+    from helpers.internal.store import PUBLISHED_DIR
+    from helpers.lesson02_cnn_penalties import make_config
+    from helpers.lesson06_structured_sparsity import (
+        REGIME_CHANGES,
+        SWEEP_STRENGTHS,
+        cached_group_lasso_sweep,
+        stored_model,
+    )
+
+    if not (PUBLISHED_DIR / "lesson06_group_lasso.npz").is_file():
+        raise RuntimeError("published/lesson06_group_lasso.npz is missing: the structured section would train it")
+
+    def never_train(line):  # a benchmark reads the published sweep; it never trains it for many minutes
+        if line.startswith("Training"):
+            raise RuntimeError(f"the structured section would train lesson 06's sweep: {line}")
+
+    sweep = cached_group_lasso_sweep(make_config(**REGIME_CHANGES), SWEEP_STRENGTHS["cost"], log=never_train)
+    names = ["dense", "l1"] + [f"s{i}" for i in range(len(sweep["strength"])) if f"s{i}__conv1__kernel" in sweep]
+    return sweep, {name: stored_model(sweep, name) for name in names}
+
+
+def structured_timings(repeats, models=None):
+    """Forward-pass medians of every lesson 06 model, side by side in one call -> ``{name: {"1": ms, "256": ms}}``."""
+    from helpers.lesson06_structured_sparsity import forward_pass_ms
+
+    if models is None:
+        _, models = structured_models()
+    timed = forward_pass_ms(models, batch_sizes=STRUCTURED_BATCHES, repeats=repeats)
+    return {name: {str(b): round(timed[(name, b)], 3) for b in STRUCTURED_BATCHES} for name in models}
+
+
+def laptop_timings(repeats):
+    """:func:`structured_timings` in a fresh process with ``COURSE_FAST_PATH=off ONEDNN_MAX_CPU_ISA=AVX2``.
+
+    -> ``{"timings": .., "policy": .., "fast_path": ..}`` (the subprocess's own account of its setting).
+    """
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(scratch) / "timings.json"
+        command = [sys.executable, __file__, "--structured-timings-json", str(path), "--repeats", str(repeats)]
+        finished = subprocess.run(
+            command, cwd=REPO, env={**os.environ, **LAPTOP_ENVIRONMENT}, capture_output=True, text=True
+        )
+        if finished.returncode != 0 or not path.is_file():
+            raise RuntimeError(f"laptop-like timing run failed ({finished.returncode}): {finished.stderr[-2000:]}")
+        return json.loads(path.read_text(encoding="utf-8"))
+
+
+def meets_structured_goal(row, dense, setting):
+    """The issue's goal for ``row`` against ``dense`` in ``setting`` -> (met, reasons it misses)."""
+    misses = []
+    if row["accuracy_mean"] is None or dense["accuracy_mean"] is None:
+        misses.append("no test accuracy")
+    elif 100 * (dense["accuracy_mean"] - row["accuracy_mean"]) > STRUCTURED_GOAL["accuracy_points"]:
+        misses.append("accuracy")
+    if dense["flops"] / row["flops"] < STRUCTURED_GOAL["flops_ratio"]:
+        misses.append("FLOPs")
+    if dense["ms"][setting]["256"] / row["ms"][setting]["256"] < STRUCTURED_GOAL["speedup_256"]:
+        misses.append("speed at 256")
+    return not misses, misses
+
+
+def structured_summary(rows):
+    """Speed-ups against the ``dense`` row and the goal per setting -> the section's results (pure, tested)."""
+    dense = next(row for row in rows if row["name"] == "dense")
+    settings = list(dense["ms"])
+    for row in rows:
+        row["flops_ratio"] = round(dense["flops"] / row["flops"], 2)
+        row["speedup"] = {
+            setting: {b: round(dense["ms"][setting][b] / row["ms"][setting][b], 2) for b in dense["ms"][setting]}
+            for setting in settings
+        }
+        row["goal"] = {}
+        for setting in settings:
+            met, misses = meets_structured_goal(row, dense, setting)
+            row["goal"][setting] = {"met": met, "misses": misses}
+    candidates = [row for row in rows if row["name"] != "dense"]
+    return {
+        "rows": rows,
+        "settings": {setting: STRUCTURED_SETTINGS.get(setting, setting) for setting in settings},
+        "goal": (
+            f"a narrower model within {STRUCTURED_GOAL['accuracy_points']:g} point of the dense model's test "
+            f"accuracy (mean) that needs >= {STRUCTURED_GOAL['flops_ratio']:g}x fewer FLOPs and runs "
+            f">= {STRUCTURED_GOAL['speedup_256']:g}x faster at batch 256"
+        ),
+        "meeting_goal": {
+            setting: [row["name"] for row in candidates if row["goal"][setting]["met"]] for setting in settings
+        },
+    }
+
+
+def bench_structured(results, quick):
+    """Section 3b: lesson 06's dense, L1 and narrowed CNNs: size, FLOPs, forward-pass time in two settings."""
+    import numpy as np
+
+    from helpers.lesson06_structured_sparsity import PRUNABLE, file_sizes, flops, parameter_count
+
+    repeats = 5 if quick else 30
+    sweep, models = structured_models()
+    timings = {"as_started": structured_timings(repeats, models)}
+    print("  structured: timed as started; now laptop-like (subprocess)", flush=True)
+    laptop = laptop_timings(repeats)
+    timings["laptop"] = laptop["timings"]
+
+    def accuracy(name):
+        if name == "dense":
+            values = np.asarray(sweep["dense_tuned_test_accuracy"], dtype=float)
+        elif name == "l1":
+            values = np.atleast_1d(np.asarray(sweep["l1_test_accuracy"], dtype=float))
+        else:
+            values = np.asarray(sweep["tuned_test_accuracy"], dtype=float)[int(name[1:])]
+        values = values[np.isfinite(values)]
+        if not len(values):
+            return None, None, 0
+        std = float(np.std(values, ddof=1)) if len(values) > 1 else None
+        return float(np.mean(values)), std, len(values)
+
+    rows = []
+    for name, model in models.items():
+        sizes = file_sizes(model)
+        mean, std, count = accuracy(name)
+        strength = None if name in ("dense", "l1") else float(sweep["strength"][int(name[1:])])
+        rows.append(
+            {
+                "name": name,
+                "strength": strength,
+                "units": {layer: int(model.get_layer(layer).kernel.shape[-1]) for layer in PRUNABLE},
+                "parameters": parameter_count(model),
+                "flops": int(flops(model)),
+                "raw_bytes": sizes["raw"],
+                "gzipped_bytes": sizes["gzipped"],
+                "ms": {setting: timings[setting][name] for setting in timings},
+                "accuracy_mean": None if mean is None else round(mean, 4),
+                "accuracy_std": None if std is None else round(std, 4),
+                "accuracy_seeds": count,
+            }
+        )
+        print(f"  structured {name}: {rows[-1]['flops'] / 1e6:.2f} MFLOPs, ms {rows[-1]['ms']}", flush=True)
+    results["structured"] = {
+        **structured_summary(rows),
+        "repeats": repeats,
+        "batch_sizes": list(STRUCTURED_BATCHES),
+        "laptop_environment": LAPTOP_ENVIRONMENT,
+        "laptop_fast_path": laptop["fast_path"],
+        "source": "published/lesson06_group_lasso.npz (weights: first seed; accuracy: mean ± std over seeds)",
+    }
+
+
+def structured_markdown(section):
+    """The report's section 3b from ``results["structured"]``."""
+    settings = section["settings"]
+    header = ["model", "units kept (conv1/conv2/conv3/dense1)", "parameters", "MFLOPs", "raw kB", "gzip kB"]
+    for label in settings.values():
+        header += [f"ms @1, {label}", f"ms @256, {label}"]
+    header.append("test accuracy")
+    lines = [
+        "## 3b. A smaller, faster CNN (lesson 06)",
+        "",
+        f"Models of {section.get('source', 'lesson 06 group-lasso sweep')}; forward pass, median of "
+        f"{section.get('repeats', '?')} rounds, all models timed side by side. Laptop-like: "
+        + " ".join(f"`{k}={v}`" for k, v in section.get("laptop_environment", LAPTOP_ENVIRONMENT).items())
+        + f" in a fresh process ({section.get('laptop_fast_path', '?')}). (×: speed-up against dense.)",
+        "",
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
+    ]
+    for row in section["rows"]:
+        name = row["name"] if row.get("strength") is None else f"{row['name']} (λ={row['strength']:g})"
+        units = "/".join(str(row["units"][layer]) for layer in row["units"])
+        cells = [
+            name,
+            units,
+            f"{row['parameters']:,}",
+            f"{row['flops'] / 1e6:.2f} ({row['flops_ratio']:g}×)",
+            f"{row['raw_bytes'] / 1000:.1f}",
+            f"{row['gzipped_bytes'] / 1000:.1f}",
+        ]
+        for setting in settings:
+            for batch in ("1", "256"):
+                cells.append(f"{row['ms'][setting][batch]:.2f} ({row['speedup'][setting][batch]:g}×)")
+        if row["accuracy_mean"] is None:
+            cells.append("–")
+        elif row["accuracy_std"] is None:
+            cells.append(f"{100 * row['accuracy_mean']:.1f}% (1 seed)")
+        else:
+            cells.append(f"{100 * row['accuracy_mean']:.1f} ± {100 * row['accuracy_std']:.1f}%")
+        lines.append("| " + " | ".join(cells) + " |")
+    verdicts = []
+    for setting, label in settings.items():
+        met = section["meeting_goal"][setting]
+        verdicts.append(f"{label}: " + (f"**met** by {', '.join(met)}" if met else "**not met**"))
+    lines += ["", f"Goal ({section['goal']}): " + "; ".join(verdicts) + ".", ""]
+    return lines
+
+
 # ------------------------------------------------------------------ report
 
 
@@ -587,6 +803,8 @@ def markdown(results):
                     f"| {s['slider']} | {s['median_ms']} | {s['p95_ms']} |"
                 )
         lines += ["", "Goal: median ≤ 30 ms.", ""]
+    if "structured" in results:
+        lines += structured_markdown(results["structured"])
     if "growth" in results:
         lines += [
             "## 4. Cost growth and memory",
@@ -629,7 +847,16 @@ def main(argv=None):
     parser.add_argument(
         "--out", default=str(REPO / "benchmarks" / "latest"), help="output folder (default benchmarks/latest)"
     )
+    parser.add_argument("--structured-timings-json", help=argparse.SUPPRESS)  # laptop_timings' subprocess
+    parser.add_argument("--repeats", type=int, default=30, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.structured_timings_json:
+        from helpers.internal.runtime import start_tensorflow
+
+        policy, reason = start_tensorflow()
+        timings = {"timings": structured_timings(args.repeats), "policy": policy, "fast_path": reason}
+        Path(args.structured_timings_json).write_text(json.dumps(timings) + "\n", encoding="utf-8")
+        return 0
     chosen = [s.strip() for s in args.only.split(",") if s.strip()]
     unknown = set(chosen) - set(SECTIONS)
     if unknown:
@@ -649,6 +876,7 @@ def main(argv=None):
         "seed": bench_seed,
         "sweep": bench_sweep,
         "sliders": bench_sliders,
+        "structured": bench_structured,
         "growth": bench_growth,
         "memory": bench_memory,
         "suite": bench_suite,

@@ -29,6 +29,8 @@ hand, the training loops). This package holds what they repeat, in three tiers:
 - ``lesson03_weights_and_sparsity``  the weight sweep behind the slider; ``ProximalL1``
 - ``lesson04_choosing_lambda``  a fold's training images; lesson 02's runs to compare with
 - ``lesson05_other_regularizers``  weight decay, λ warm-up, dropout, augmentation, early stopping
+- ``lesson06_structured_sparsity``  (elective) group lasso, a physically narrower CNN, its size and speed,
+  magnitude pruning of L1- and L2-trained networks
 
 **The runner**: ``experiment``, the command line of lesson 02's experiment
 (``python -m helpers.experiment``).
@@ -49,7 +51,7 @@ Imports run one way (runner -> lessons -> core -> internal; tests/test_layout.py
 Modules import each other at the top. Keras, TensorFlow, ipywidgets and pyplot are imported
 inside the functions that use them, for one reason: importing TensorFlow starts it, and it must
 start inside ``setup_notebook`` (threads, quiet logs). So ``import helpers`` and every core
-module import without starting TensorFlow; lesson modules 03 and 05 define Keras classes and
+module import without starting TensorFlow; lesson modules 03, 05 and 06 define Keras classes and
 import Keras at the top, after the lesson's first cell.
 """
 
@@ -66,6 +68,7 @@ __all__ = [
     "lesson03_weights_and_sparsity",
     "lesson04_choosing_lambda",
     "lesson05_other_regularizers",
+    "lesson06_structured_sparsity",
     "models",
     "notebook",
     "penalties",

@@ -28,6 +28,7 @@ import dataclasses
 import math
 import re
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -38,6 +39,7 @@ from helpers import lesson02_cnn_penalties as lesson02
 from helpers import lesson03_weights_and_sparsity as lesson03
 from helpers import lesson04_choosing_lambda as lesson04
 from helpers import lesson05_other_regularizers as lesson05
+from helpers import lesson06_structured_sparsity as lesson06
 from helpers.data import Dataset
 from helpers.internal import fast_fit, latency, runtime, side_by_side, store, validation
 from helpers.penalties import Penalty
@@ -124,6 +126,33 @@ def blitted_figure(foreign=False):
             plt.close("all")
 
     return call
+
+
+def warned(call):
+    """Run ``call`` with warnings raised as errors: a warning row of the table is then an exception."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        return call()
+
+
+def weak_group_step():
+    """One epoch of the seed CNN on 20 blank images with a group step far too weak to remove a unit."""
+    notebook.reseed(0)
+    model = lesson06.seed_model()
+    model.fit(_IMAGES, _LABELS, epochs=1, batch_size=10, verbose=0, callbacks=[lesson06.GroupProximal(1e-9)])
+
+
+def not_the_seed_cnn():
+    import keras
+
+    return keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(10, name="output")])
+
+
+def with_dead_layer(name):
+    model = lesson06.seed_model()
+    kernel, bias = model.get_layer(name).get_weights()
+    model.get_layer(name).set_weights([np.zeros_like(kernel), bias])
+    return model
 
 
 def case(id, call, error, match, marks=()):
@@ -342,6 +371,49 @@ CASES = [
          ValueError, r"unknown rule 'sgd'; allowed: 'learning_rate', 'adam'"),
     case("proximal-zero-strength", lambda tmp: lesson03.ProximalL1(0.0), ValueError,
          r"l1_strength must be > 0, got 0\.0"),
+    # ---- lesson 06: group lasso, the narrower model, pruning (a strength or share that removes nothing warns)
+    case("group-proximal-negative-strength", lambda tmp: lesson06.GroupProximal(-0.1), ValueError,
+         r"strength must be > 0, got -0\.1"),
+    case("group-proximal-nan-strength", lambda tmp: lesson06.GroupProximal(NAN), ValueError,
+         r"strength must be a finite number > 0, got nan"),
+    case("group-proximal-infinite-strength", lambda tmp: lesson06.GroupProximal(INF), ValueError,
+         r"strength must be a finite number > 0, got inf"),
+    case("group-proximal-text-strength", lambda tmp: lesson06.GroupProximal("big"), TypeError,
+         r"strength must be a finite number > 0, got 'big'"),
+    case("group-proximal-bool-strength", lambda tmp: lesson06.GroupProximal(True), TypeError,
+         r"strength must be a finite number > 0, got True"),
+    case("group-proximal-unknown-weighting", lambda tmp: lesson06.GroupProximal(0.3, weighting="flops"), ValueError,
+         r"unknown weighting 'flops'; allowed: 'size', 'cost'"),
+    case("group-proximal-removes-nothing", lambda tmp: warned(weak_group_step), UserWarning,
+         r"GroupProximal\(strength=1e-09\) removed no unit"),
+    case("group-weights-unknown-weighting", lambda tmp: lesson06.group_weights(lesson06.seed_model(), "none"),
+         ValueError, r"unknown weighting 'none'"),
+    case("group-norms-of-a-vector", lambda tmp: lesson06.group_norms(np.ones(3)), ValueError,
+         r"kernel must be a Conv2D or Dense kernel \(2 or more axes\), got shape \(3,\)"),
+    case("narrow-model-not-the-seed-cnn", lambda tmp: lesson06.narrow_model(not_the_seed_cnn()), ValueError,
+         r"model must have the seed CNN's layers"),
+    case("narrow-model-not-a-model", lambda tmp: lesson06.narrow_model({"conv1": np.ones((3, 3, 1, 32))}),
+         ValueError, r"model must be a Keras model of the seed's CNN, got dict"),
+    case("narrow-model-layer-all-removed", lambda tmp: lesson06.narrow_model(with_dead_layer("dense1")), ValueError,
+         r"model's layer 'dense1' has every unit removed .* the model can no longer predict"),
+    case("narrow-model-removes-nothing", lambda tmp: warned(lambda: lesson06.narrow_model(lesson06.seed_model())),
+         UserWarning, r"model has no unit whose weights are all zero"),
+    case("prune-sparsity-one", lambda tmp: lesson06.magnitude_prune({"a": np.ones((2, 2))}, 1.0), ValueError,
+         r"sparsity must be a number in \[0, 1\) \(the share of weights to remove\), got 1\.0"),
+    case("prune-negative-sparsity", lambda tmp: lesson06.magnitude_prune({"a": np.ones((2, 2))}, -0.1), ValueError,
+         r"sparsity must be a number in \[0, 1\) \(the share of weights to remove\), got -0\.1"),
+    case("prune-nan-sparsity", lambda tmp: lesson06.magnitude_prune({"a": np.ones((2, 2))}, NAN), ValueError,
+         r"sparsity must be a (finite )?number"),
+    case("prune-zero-sparsity", lambda tmp: warned(lambda: lesson06.magnitude_prune({"a": np.ones((2, 2))}, 0.0)),
+         UserWarning, r"sparsity=0 removes no weight"),
+    case("seed-model-zero-width", lambda tmp: lesson06.seed_model({"conv1": 0}), ValueError,
+         r"widths\['conv1'\] must be an integer >= 1, got 0"),
+    case("forward-pass-no-models", lambda tmp: lesson06.forward_pass_ms({}), ValueError,
+         r"models must be a non-empty dict"),
+    case("forward-pass-zero-repeats", lambda tmp: lesson06.forward_pass_ms({"m": None}, repeats=0), ValueError,
+         r"repeats must be an integer >= 1, got 0"),
+    case("group-lasso-sweep-negative-strength", lambda tmp: lesson06.run_group_lasso_sweep({}, [-1.0]), ValueError,
+         r"strengths must be > 0, got -1\.0"),
     # ---- weights, lesson 02's sweep, plotting, widgets
     case("sparsity-zero-threshold", lambda tmp: weights.sparsity({"conv1": np.ones(3)}, [0.0]), ValueError,
          r"thresholds must be > 0, got 0\.0"),

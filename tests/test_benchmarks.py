@@ -75,3 +75,58 @@ def test_a_latency_line_in_each_format_is_read(bench):
         {"slider": "geometry", "median_ms": 47.0, "p95_ms": 244.0},
         {"slider": "slider callback (blit, PNG)", "median_ms": 12.2, "p95_ms": 13.9},
     ]
+
+
+def _structured_row(name, flops, ms256, accuracy, std=0.002):
+    return {
+        "name": name,
+        "strength": None if name in ("dense", "l1") else 0.3,
+        "units": {"conv1": 32, "conv2": 64, "conv3": 64, "dense1": 64},
+        "parameters": 1000,
+        "flops": flops,
+        "raw_bytes": 50_000,
+        "gzipped_bytes": 40_000,
+        "ms": {"as_started": {"1": 1.0, "256": ms256}, "laptop": {"1": 1.2, "256": 2 * ms256}},
+        "accuracy_mean": accuracy,
+        "accuracy_std": std,
+        "accuracy_seeds": 3,
+    }
+
+
+def test_the_structured_goal_on_hand_made_rows(bench):
+    """Within 1 point of dense, >= 4x fewer FLOPs, >= 2x faster at batch 256: per model and setting."""
+    rows = [
+        _structured_row("dense", 8_000_000, 10.0, 0.970),
+        _structured_row("s0", 1_000_000, 4.0, 0.962),  # meets it: 0.8 points, 8x FLOPs, 2.5x
+        _structured_row("s1", 1_000_000, 4.0, 0.955),  # 1.5 points lower
+        _structured_row("s2", 1_000_000, 6.0, 0.968),  # only 1.67x faster
+        _structured_row("s3", 4_000_000, 4.0, 0.968),  # only 2x fewer FLOPs
+        _structured_row("l1", 8_000_000, 10.0, 0.956, std=None),
+    ]
+    summary = bench.structured_summary(rows)
+    assert summary["meeting_goal"] == {"as_started": ["s0"], "laptop": ["s0"]}
+    goal = {row["name"]: row["goal"]["as_started"] for row in summary["rows"]}
+    assert goal["s0"] == {"met": True, "misses": []}
+    assert goal["s1"]["misses"] == ["accuracy"]
+    assert goal["s2"]["misses"] == ["speed at 256"]
+    assert goal["s3"]["misses"] == ["FLOPs"]
+    assert set(goal["l1"]["misses"]) == {"accuracy", "FLOPs", "speed at 256"}
+    s0 = summary["rows"][1]
+    assert s0["flops_ratio"] == 8.0 and s0["speedup"]["as_started"] == {"1": 1.0, "256": 2.5}
+    assert summary["settings"]["laptop"] == "laptop-like float32/AVX2"
+
+
+def test_the_structured_section_renders(bench):
+    rows = [_structured_row("dense", 8_000_000, 10.0, 0.970), _structured_row("s2", 1_000_000, 6.0, 0.968)]
+    results = {
+        "date": "2026-12-03 18:00 UTC",
+        "command": "python benchmarks/run.py --only structured",
+        "machine": {"cpu": "test CPU", "logical_cpus": 2, "load_average_at_start": (0.5, 0.5, 0.5), "versions": {}},
+        "structured": {**bench.structured_summary(rows), "repeats": 5, "laptop_fast_path": "fast path off"},
+    }
+    text = bench.markdown(results)
+    assert "## 3b. A smaller, faster CNN (lesson 06)" in text
+    table = [line for line in text.splitlines() if line.startswith("| s2")]
+    assert len(table) == 1 and "32/64/64/64" in table[0] and "1.00 (8×)" in table[0] and "96.8 ± 0.2%" in table[0]
+    assert "ms @256, laptop-like float32/AVX2" in text
+    assert "this machine as started: **not met**; laptop-like float32/AVX2: **not met**" in text

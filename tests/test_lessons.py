@@ -1,8 +1,8 @@
 """The rules every lesson keeps (STYLE.md, "Version 2"), read from the committed notebooks.
 
 A learner sees at most 40 cells and 8 checks a lesson, no talk of the tooling, guards folded
-away; the study times the course map promises are the ones the lessons state, and add up to
-at most two and a half hours.
+away; the study times the course map promises are the ones the lessons state, and the course's
+path (00-05, without the electives) adds up to at most two and a half hours.
 """
 
 import json
@@ -78,5 +78,14 @@ def test_the_course_map_lists_every_lesson_with_the_time_it_states():
     assert rows == {path.name[:2]: str(stated_minutes(path)) for path in LESSONS}
 
 
+def electives():
+    """Lessons the course map marks "Elective": outside the course's path and its time budget."""
+    course_map = source(cells(REPO / "notebooks" / "00_course_map.ipynb")[2])
+    return set(re.findall(r"^\| (\d\d) \| \[Elective", course_map, re.MULTILINE))
+
+
 def test_the_course_takes_at_most_two_and_a_half_hours_plus_exercises():
-    assert sum(stated_minutes(path) for path in LESSONS) <= 150
+    path_lessons = [path for path in LESSONS if path.name[:2] not in electives()]
+    assert len(path_lessons) >= 6, "the course's path is lessons 00-05; only later lessons may be electives"
+    assert sum(stated_minutes(path) for path in path_lessons) <= 150
+    assert all(stated_minutes(path) <= 40 for path in LESSONS)

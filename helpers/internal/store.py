@@ -260,7 +260,8 @@ def save_result(path, name, key, arrays, provenance):
         raise ValueError(f"an array may not be called {_META_KEY!r}")
     meta = {"name": name, "key": key, "provenance": provenance, "sha256": _checksum(payload)}
     payload[_META_KEY] = np.array(json.dumps(meta, sort_keys=True))
-    return atomic_write(path, lambda stream: np.savez(stream, **payload))
+    # Compressed: a kernel with many exact zeros (lessons 03 and 06) shrinks to a fraction.
+    return atomic_write(path, lambda stream: np.savez_compressed(stream, **payload))
 
 
 def read_result(path, name=None):
