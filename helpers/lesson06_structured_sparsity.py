@@ -508,8 +508,8 @@ def cached_group_lasso_sweep(
     def compute():
         return run_group_lasso_sweep(regime, strengths, weighting, fine_tune_epochs, fine_tune_rate, keep_weights)
 
-    name = "lesson06_group_lasso" if weighting == "cost" else f"lesson06_group_lasso_{weighting}"
-    return published_or_trained(name, key, compute, cache_dir=directory, log=log)
+    suffix = "" if weighting == "cost" else f"_{weighting}"  # the cost-weighted sweep is the lesson's main one
+    return published_or_trained(f"lesson06_group_lasso{suffix}", key, compute, cache_dir=directory, log=log)
 
 
 def stored_model(arrays, run):
