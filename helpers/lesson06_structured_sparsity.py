@@ -37,6 +37,7 @@ from helpers.lesson03_weights_and_sparsity import ProximalL1
 from helpers.models import compile_cnn
 from helpers.notebook import reseed
 from helpers.penalties import Penalty
+from helpers.plotting import penalty_style
 from helpers.published import published_or_trained
 from helpers.training import evaluate, train_cnn
 
@@ -47,6 +48,7 @@ __all__ = [
     "cached_group_lasso_sweep",
     "cached_pruning_study",
     "dead_units",
+    "draw_trade_off",
     "file_sizes",
     "flops",
     "forward_pass_ms",
@@ -59,6 +61,7 @@ __all__ = [
     "run_group_lasso_sweep",
     "run_pruning_study",
     "seed_model",
+    "trade_off_figure",
 ]
 
 # The layers whose output units group lasso may remove: every weighted layer but the output (10 classes stay).
@@ -578,6 +581,53 @@ def cached_pruning_study(
         return run_pruning_study(regime, penalties, sparsities, fine_tune_epochs, fine_tune_rate)
 
     return published_or_trained("lesson06_pruning", key, compute, cache_dir=directory, log=log)
+
+
+def trade_off_figure(points, dense):
+    """The λ slider's figure: units kept per layer, and accuracy against operations -> (figure, artists).
+
+    ``points``: ``{λ: {"kept": units per layer of PRUNABLE, "operations": per image, "accuracy": test
+    accuracy}}``, one per swept λ; ``dense``: the same for the dense model. The dense widths and every
+    λ's point are drawn once; the artists (``bars``, ``marker``, ``text``) are what
+    :func:`draw_trade_off` changes.
+    """
+    import matplotlib.pyplot as plt  # inside: pyplot picks its backend on import, after setup_notebook
+
+    fig, (ax_units, ax_points) = plt.subplots(1, 2, figsize=(9.6, 3.3))
+    positions = np.arange(len(PRUNABLE))
+    ax_units.bar(
+        positions, dense["kept"], width=0.7, fill=False, edgecolor=penalty_style("none")["color"], label="dense"
+    )
+    bars = ax_units.bar(positions, np.zeros(len(PRUNABLE)), width=0.7, color=penalty_style("group")["color"], alpha=0.8)
+    ax_units.set(xticks=positions, xticklabels=PRUNABLE, ylim=(0, 70), ylabel="units kept (mean of seeds)")
+    ax_units.legend(fontsize=8, loc="upper left")
+    operations = [point["operations"] / 1e6 for point in points.values()]
+    accuracy = [point["accuracy"] for point in points.values()]
+    group, none = penalty_style("group"), penalty_style("none")
+    ax_points.plot(
+        operations, accuracy, marker="o", ms=4, color=group["color"], linestyle=group["linestyle"], label=group["label"]
+    )
+    ax_points.plot(dense["operations"] / 1e6, dense["accuracy"], "s", color=none["color"], label="dense")
+    ax_points.set(xlabel="million operations per image", ylabel="test accuracy")
+    ax_points.legend(fontsize=8, loc="lower right")
+    artists = {
+        "bars": bars.patches,
+        "marker": ax_points.plot([], [], "o", ms=11, mfc="none", mew=2, color=group["color"])[0],
+        "text": fig.text(0.5, 0.98, "", ha="center", va="top"),
+    }
+    fig.tight_layout(rect=(0, 0, 1, 0.92))
+    return fig, artists
+
+
+def draw_trade_off(artists, strength, point, dense):
+    """Show one swept λ (its ``point``, as in :func:`trade_off_figure`) in that figure."""
+    for bar, units in zip(artists["bars"], point["kept"], strict=True):
+        bar.set_height(units)
+    artists["marker"].set_data([point["operations"] / 1e6], [point["accuracy"]])
+    artists["text"].set_text(
+        f"λ = {strength:g}: {dense['operations'] / point['operations']:.1f}× fewer operations, "
+        f"test accuracy {point['accuracy']:.3f} (dense {dense['accuracy']:.3f})"
+    )
 
 
 # The lesson's published runs: lesson 02's regime without wrong labels and with all 3,000 training images

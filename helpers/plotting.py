@@ -11,13 +11,14 @@ from helpers.internal.validation import check_choice
 
 __all__ = ["apply_style", "penalty_style"]
 
-PENALTY_LABELS = {"none": "none", "l1": "L1", "l2": "L2", "l1_l2": "L1+L2"}
+PENALTY_LABELS = {"none": "none", "l1": "L1", "l2": "L2", "l1_l2": "L1+L2", "group": "group lasso"}
 
 PENALTY_STYLES = {
     "none": {"color": "#666666", "linestyle": "-"},
     "l1": {"color": "#d95f02", "linestyle": "--"},
     "l2": {"color": "#1b9e77", "linestyle": "-."},
     "l1_l2": {"color": "#7570b3", "linestyle": ":"},
+    "group": {"color": "#e7298a", "linestyle": "-"},  # lesson 06's penalty on whole filters
 }
 
 # Set one by one instead of a named style sheet: named styles have been renamed

@@ -213,3 +213,21 @@ def test_the_sweep_narrows_what_it_trained(monkeypatch):
     assert np.all(arrays["largest_difference"] < 1e-5)
     masked = lesson06.stored_model(arrays, "m0")
     assert [len(units) for units in lesson06.kept_units(masked).values()] == arrays["kept"][0, 0].tolist()
+
+
+def test_the_slider_figure_shows_one_lambda_s_units_point_and_ratio():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    points = {
+        0.2: {"kept": [30, 42, 55, 64], "operations": 4e6, "accuracy": 0.96},
+        0.6: {"kept": [16, 6, 12, 64], "operations": 0.5e6, "accuracy": 0.94},
+    }
+    dense = {"kept": [32, 64, 64, 64], "operations": 6e6, "accuracy": 0.97}
+    _, artists = lesson06.trade_off_figure(points, dense)
+    lesson06.draw_trade_off(artists, 0.6, points[0.6], dense)
+    assert [bar.get_height() for bar in artists["bars"]] == [16, 6, 12, 64]
+    assert np.allclose(artists["marker"].get_data(), [[0.5], [0.94]])
+    assert artists["text"].get_text().startswith("λ = 0.6: 12.0× fewer operations, test accuracy 0.940")
+    lesson06.draw_trade_off(artists, 0.2, points[0.2], dense)
+    assert [bar.get_height() for bar in artists["bars"]] == [30, 42, 55, 64]
