@@ -398,6 +398,27 @@ MUTATIONS = [
         'load_results(Path(\\"results\\") / ',
         "tests/test_notebook_independence.py::test_notebook_passes_no_state_through_files[02_cnn_penalties]",
     ),
+    Mutation(
+        "validation: group-lasso strength (lesson 06)",
+        "helpers/lesson06_structured_sparsity.py",
+        'self.strength = check_positive("strength", strength)',
+        "self.strength = strength",
+        TABLE + "[group-proximal-negative-strength]",
+    ),
+    Mutation(
+        "a layer with every unit removed is refused, not rebuilt (lesson 06)",
+        "helpers/lesson06_structured_sparsity.py",
+        "        if len(units) == 0:\n            raise ValueError(",
+        "        if len(units) < 0:\n            raise ValueError(",
+        TABLE + "[narrow-model-layer-all-removed]",
+    ),
+    Mutation(
+        "a removed unit's bias folded into the next layer (lesson 06)",
+        "helpers/lesson06_structured_sparsity.py",
+        "constant = np.maximum(bias[removed], 0.0) if fold_biases else np.zeros(len(removed))",
+        "constant = np.zeros(len(removed))",
+        "tests/test_lesson06_structured_sparsity.py::test_the_narrower_model_predicts_what_the_masked_one_does",
+    ),
 ]
 
 
