@@ -345,24 +345,24 @@ TOLERANCES = {
         "epoch 1 training data loss": (0.002, 0.045, True),
         "epoch 1 training accuracy": (0.002, 0.012, False),
     },
-    # lesson 06: tolerances from tools/seed_spread.py --only lesson06_group_lasso,lesson06_group_lasso_size,
-    # lesson06_pruning (Intel Xeon, float32, 2026-12-03): see the comments per quantity.
+    # lesson 06: 1.5x the largest gap between two of seeds 0-3 (tools/seed_spread.py --only lesson06_group_lasso,
+    # lesson06_group_lasso_size,lesson06_pruning; Intel Xeon, float32, 2026-12-03); the gaps in the comments.
     "lesson06_group_lasso": {
-        "units kept per layer": (0.01, 0.5, True),
-        "test accuracy, trained": (0.005, 0.05, False),
-        "test accuracy, narrowed and fine-tuned": (0.005, 0.05, False),
-        "dense model, fine-tuned": (0.005, 0.05, False),
+        "units kept per layer": (0.01, 0.84, True),  # gap 0.556 (relative): conv2 keeps 17-25 filters by seed
+        "test accuracy, trained": (0.005, 0.012, False),  # gap 0.008
+        "test accuracy, narrowed and fine-tuned": (0.005, 0.027, False),  # gap 0.018
+        "dense model, fine-tuned": (0.005, 0.011, False),  # gap 0.007
     },
     "lesson06_group_lasso_size": {
-        "units kept per layer": (0.01, 0.5, True),
-        "test accuracy, trained": (0.005, 0.05, False),
-        "test accuracy, narrowed and fine-tuned": (0.005, 0.05, False),
-        "dense model, fine-tuned": (0.005, 0.05, False),
+        "units kept per layer": (0.01, 0.69, True),  # gap 0.455 (relative)
+        "test accuracy, trained": (0.005, 0.071, False),  # gap 0.047
+        "test accuracy, narrowed and fine-tuned": (0.005, 0.024, False),  # gap 0.016
+        "dense model, fine-tuned": (0.005, 0.011, False),  # gap 0.007
     },
     "lesson06_pruning": {
-        "unpruned accuracy": (0.005, 0.05, False),
-        "accuracy right after pruning": (0.005, 0.3, False),
-        "accuracy after fine-tuning": (0.005, 0.2, False),
+        "unpruned accuracy": (0.005, 0.017, False),  # gap 0.011
+        "accuracy right after pruning": (0.005, 0.47, False),  # gap 0.313: at 80-90 % a network breaks or not
+        "accuracy after fine-tuning": (0.005, 0.34, False),  # gap 0.221
     },
 }
 POINTS = {name: globals()[name] for name in TOLERANCES}
@@ -397,12 +397,22 @@ def test_every_published_result_has_a_retrained_point():
     assert {path.stem for path in published_files()} == set(POINTS)
 
 
+def first_seed(config):
+    """The first seed a published result was trained with: in its configuration, or in its regime (lesson 06)."""
+    for where in (config, config.get("regime", {})):
+        if "seeds" in where:
+            return where["seeds"][0]
+        if "seed" in where:
+            return where["seed"]
+    raise KeyError(f"no seed in the configuration {sorted(config)}")
+
+
 def check_retrained_point(name):
     from helpers.notebook import setup_notebook
 
     setup_notebook(seed=0)  # the lessons' numeric settings
     stored_result, config, meta = load_published(name)
-    seed = config["seeds"][0] if "seeds" in config else config["seed"]
+    seed = first_seed(config)
     fresh, stored = POINTS[name](stored_result, config, seed)
     same = computed_the_same_way(meta)
     where = (

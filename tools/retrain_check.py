@@ -5,7 +5,7 @@ Run from the checkout:  .venv/bin/python tools/retrain_check.py  [--cpu native|a
 The test suite runs each lesson on its published results, so their checks see the numbers
 computed on one kind of CPU. A learner who retrains (``COURSE_RETRAIN=yes``, an exercise, a
 changed configuration) gets the numbers of their own CPU, and every claim must still hold.
-This script is that learner: it runs lessons 02-05 in fresh kernels with ``COURSE_RETRAIN=yes``
+This script is that learner: it runs lessons 02-06 in fresh kernels with ``COURSE_RETRAIN=yes``
 and an empty user cache, in float32 as the lessons always compute (``COURSE_FAST_PATH=off``),
 on this CPU's own instructions or (``--cpu avx2``: ``ONEDNN_MAX_CPU_ISA=AVX2``) as a laptop
 without AVX-512 computes; it lets the notebooks run past a failing cell and prints each cell
@@ -28,6 +28,7 @@ LESSONS = (
     "03_weights_and_sparsity",
     "04_choosing_lambda",
     "05_weight_decay_and_other_regularizers",
+    "06_structured_sparsity",
 )
 
 
