@@ -33,6 +33,7 @@ import stat
 import sys
 import time
 import zipfile
+import zlib
 from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -283,7 +284,8 @@ def read_result(path, name=None):
         raise
     except KeyError as missing:
         raise ResultFileError(f"{path} is not a result file of this course (no record {missing})") from None
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, TypeError) as error:
+    # zlib.error: a damaged compressed array (save_result compresses) fails to inflate before any CRC check.
+    except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError, TypeError) as error:
         raise ResultFileError(f"{path} is damaged ({type(error).__name__}: {error})") from None
     if _checksum(arrays) != meta["sha256"]:
         raise ResultFileError(f"{path} was altered after it was written: its arrays do not match their checksum")
