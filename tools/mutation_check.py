@@ -79,7 +79,7 @@ MUTATIONS = [
     Mutation(
         "damaged result file reported, not loaded",
         "helpers/internal/store.py",
-        "except (zipfile.BadZipFile, OSError, ValueError, EOFError, TypeError) as error:",
+        "except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError, TypeError) as error:",
         "except ZeroDivisionError as error:",
         RELIABILITY + "test_truncated_result_file_is_reported_as_damaged",
     ),
@@ -397,6 +397,13 @@ MUTATIONS = [
         "load_results(REFERENCE_DIR / ",
         'load_results(Path(\\"results\\") / ',
         "tests/test_notebook_independence.py::test_notebook_passes_no_state_through_files[02_cnn_penalties]",
+    ),
+    Mutation(
+        "damaged compressed result file reported, not loaded",
+        "helpers/internal/store.py",
+        "zipfile.BadZipFile, zlib.error, OSError",
+        "zipfile.BadZipFile, OSError",
+        RELIABILITY + "test_result_file_with_flipped_bits_is_reported_as_damaged",
     ),
     Mutation(
         "validation: group-lasso strength (lesson 06)",
