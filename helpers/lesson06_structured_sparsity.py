@@ -323,7 +323,7 @@ def file_sizes(model, folder=None):
     return {"raw": len(raw), "gzipped": len(gzip.compress(raw, compresslevel=9, mtime=0))}
 
 
-def forward_pass_ms(models, batch_sizes=(1, 256), repeats=20, images=None):
+def forward_pass_ms(models, batch_sizes=(1, 256), repeats=50, images=None):
     """Fastest milliseconds of a compiled forward pass per ``{name: model}`` and batch size -> ``{(name, b): ms}``.
 
     Measured side by side: every round times each model once, in turn, so all models see the
