@@ -33,7 +33,8 @@ hand, the training loops). This package holds what they repeat, in three tiers:
   magnitude pruning of L1- and L2-trained networks
 
 **The runner**: ``experiment``, the command line of lesson 02's experiment
-(``python -m helpers.experiment``).
+(``python -m helpers.experiment``), and ``cluster``, its trials on a Ray cluster through Ray Tune
+(``--ray``; Ray is the optional extra ``.[cluster]``).
 
 **Machinery** a learner need not read, in ``helpers.internal``:
 
@@ -59,6 +60,7 @@ import importlib
 
 __all__ = [
     "checks",
+    "cluster",
     "compare",
     "data",
     "experiment",

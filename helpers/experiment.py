@@ -21,6 +21,15 @@ from pathlib import Path
 
 import matplotlib
 
+from helpers.cluster import (
+    RAY_INSTALL,
+    ClusterError,
+    TrialsFailedError,
+    check_ray_address,
+    connect,
+    disconnect,
+    run_experiment_on_ray,
+)
 from helpers.data import DATASETS
 from helpers.internal.data_files import CorruptDataError, DataUnavailableError
 from helpers.internal.files import atomic_write
@@ -100,12 +109,24 @@ def _checked(convert, check, *args, name="the value"):
     return parse
 
 
-def _listed(convert, check, *args, name="the value"):
-    """An argparse type: a comma-separated list of distinct values, each converted and checked."""
+def _listed(convert, check, *args, name="the value", ranges=False):
+    """An argparse type: a comma-separated list of distinct values, each converted and checked.
+
+    ``ranges=True`` (integers): ``A-B`` stands for A, A+1, ..., B, e.g. 0-4.
+    """
     item = _checked(convert, check, *args, name=name)
 
     def parse(text):
-        values = [item(part) for part in text.replace(",", " ").split()]
+        values = []
+        for part in text.replace(",", " ").split():
+            first, dash, last = part.partition("-")
+            if ranges and dash and first:
+                low, high = item(first), item(last)
+                if high < low:
+                    raise argparse.ArgumentTypeError(f"a range runs upwards, like 0-4, got {part!r}")
+                values += range(low, high + 1)
+            else:
+                values.append(item(part))
         if not values or len(set(values)) != len(values):
             raise argparse.ArgumentTypeError(f"expected a list of distinct values like 0,1,2, got {text!r}")
         return values
@@ -115,10 +136,11 @@ def _listed(convert, check, *args, name="the value"):
 
 _positive_int = _checked(int, check_positive_int)
 _non_negative_int = _checked(int, check_positive_int, 0)
-_strength = _checked(float, check_nonnegative)
+_strengths = _listed(float, check_nonnegative)
 _rate = _checked(float, check_positive)  # Adam with rate 0 trains nothing: every run would equal its initialization
 _fraction = _checked(float, check_probability, "the share of wrong training labels")
-_seeds = _listed(int, check_positive_int, 0, name="a seed")
+_seeds = _listed(int, check_positive_int, 0, name="a seed", ranges=True)
+_ray_address = _checked(str, lambda name, value: check_ray_address(value), name="--ray")
 _kinds = _listed(str, check_choice, PENALTY_KINDS, name="penalty kind")
 
 
@@ -169,25 +191,48 @@ def build_parser():
     add("--batch-size", type=_positive_int, metavar="N", help="batch size (default 64)")
     add(
         "--l1",
-        type=_strength,
-        metavar="λ1",
-        help="L1 strength λ1 for kinds l1 and l1_l2 (default 1e-3; 1e-4 with --full)",
+        type=_strengths,
+        metavar="λ1[,λ1...]",
+        help="L1 strength(s) for kinds l1 and l1_l2 (default 1e-3; 1e-4 with --full). A list is a sweep: "
+        "kind l1 runs once per strength, l1_l2 once per (λ1, λ2) pair",
     )
     add(
         "--l2",
-        type=_strength,
-        metavar="λ2",
-        help="L2 strength λ2 for kinds l2 and l1_l2 (default 1e-2; the seed text's 1e-3 with --full)",
+        type=_strengths,
+        metavar="λ2[,λ2...]",
+        help="L2 strength(s) for kinds l2 and l1_l2 (default 1e-2; the seed text's 1e-3 with --full); "
+        "a list is a sweep, as for --l1",
     )
     add("--kinds", type=_kinds, metavar="LIST", help="penalty kinds to run, comma-separated (default none,l1,l2,l1_l2)")
     add(
         "--seeds",
         type=_seeds,
         metavar="LIST",
-        help="seeds, comma-separated, e.g. 0,1,2: one run per penalty and seed (default 0)",
+        help="seeds, comma-separated or a range, e.g. 0,1,2 or 0-4: one run per penalty and seed (default 0)",
     )
     add("--learning-rate", type=_rate, metavar="RATE", help="Adam learning rate (default 0.001)")
-    add("--threads", type=_positive_int, metavar="N", default=2, help="CPU threads for TensorFlow (default 2)")
+    add(
+        "--threads",
+        type=_positive_int,
+        metavar="N",
+        default=2,
+        help="CPU threads for TensorFlow (default 2); with --ray, the CPUs each trial asks of Ray",
+    )
+    add(
+        "--ray",
+        type=_ray_address,
+        metavar="ADDRESS",
+        help="run each (penalty, seed) as a Ray Tune trial: 'auto' (the cluster this machine joined with "
+        "'ray start'), a head node's HOST:PORT, or 'local' (Ray on this machine). Needs the cluster extra: "
+        f"{RAY_INSTALL}",
+    )
+    add(
+        "--retries",
+        type=_non_negative_int,
+        metavar="N",
+        default=1,
+        help="with --ray, how often a failed trial is tried again before it is reported (default 1)",
+    )
     add(
         "--data-path",
         metavar="FILE",
@@ -214,8 +259,9 @@ def config_from_args(args):
         "epochs": args.epochs,
         "label_noise": args.label_noise,
         "batch_size": args.batch_size,
-        "l1_strength": args.l1,
-        "l2_strength": args.l2,
+        # One strength stays a number (the configuration, and its hash, of a run without a sweep).
+        "l1_strength": args.l1 if args.l1 is None or len(args.l1) > 1 else args.l1[0],
+        "l2_strength": args.l2 if args.l2 is None or len(args.l2) > 1 else args.l2[0],
         "kinds": args.kinds,
         "seeds": args.seeds,
         "learning_rate": args.learning_rate,
@@ -242,6 +288,12 @@ def main(argv=None):
         print(f"{parser.prog}: error: {error}", file=sys.stderr)
         return 2
     matplotlib.use("Agg")  # files only, no window
+    if args.ray:
+        try:  # before the data: a cluster that does not answer is known in seconds
+            cluster = connect(args.ray)
+        except ClusterError as error:
+            print(f"{parser.prog}: error: {error}", file=sys.stderr)
+            return 1
     try:
         data = experiment_data(config, path=args.data_path)
     except (DataUnavailableError, CorruptDataError) as error:
@@ -256,29 +308,59 @@ def main(argv=None):
     setup_notebook(seed=config["seeds"][0], threads=args.threads, fast_path=fast_path)
     policy, reason = choose_dtype_policy(fast_path)
     _stderr(f"data: {data.summary()}")
-    _stderr(f"arithmetic: {policy} ({reason})")
-    _stderr(
-        f"runs: {len(config['penalties'])} penalties x {len(config['seeds'])} seed(s), "
-        f"{config['epochs']} epochs each; output: {out}"
-    )
+    runs = f"{len(config['penalties'])} penalties x {len(config['seeds'])} seed(s), {config['epochs']} epochs each"
+    if args.ray:
+        _stderr(
+            f"Ray {cluster['ray_version']} at {args.ray}: {cluster['nodes']} node(s), {cluster['cpus']} CPUs; "
+            f"{runs}: one trial per run, {args.threads} CPUs each; output: {out}"
+        )
+    else:
+        _stderr(f"arithmetic: {policy} ({reason})")
+        _stderr(f"runs: {runs}, side by side per seed; output: {out}")
+    failed = []
     try:
-        results = run_experiment(config, data=data, log=None if args.quiet else _stderr)
+        if args.ray:
+            results = run_experiment_on_ray(
+                config,
+                data,
+                threads=args.threads,
+                fast_path=fast_path,
+                retries=args.retries,
+                storage=out / "ray-tune",  # Tune's own logs, error.txt of failed trials among them
+                log=_stderr,
+            )
+        else:
+            results = run_experiment(config, data=data, log=None if args.quiet else _stderr)
     except KeyboardInterrupt:
         print(f"{parser.prog}: interrupted; nothing written to {out}", file=sys.stderr)
         return 130
+    except TrialsFailedError as error:  # the finished runs are kept, the failed ones listed in results.json
+        results, failed = error.results, error.failed
+    finally:
+        if args.ray:
+            disconnect()
     results["command"] = " ".join(["python -m helpers.experiment", *argv])
     results["threads"] = args.threads
-    table = format_table(results)
-    results["table"] = table
+    if results["runs"]:
+        results["table"] = format_table(results)
     path = save_results(results, out)
-    figures = save_figures(results, out)
+    figures = save_figures(results, out) if results["runs"] else []
     print(f"{data.summary()}")
     print(
         f"{config['epochs']} epochs, batch {config['batch_size']}, seeds {config['seeds']}; "
         f"train = all {len(data.y_train):,} training images after training\n"
     )
-    print(table)
-    print(f"\nwall time {results['wall_seconds']:.0f} s; wrote {path} and {', '.join(f.name for f in figures)}")
+    if results["runs"]:
+        print(results["table"])
+    print(f"\nwall time {results['wall_seconds']:.0f} s; wrote {path}{''.join(', ' + f.name for f in figures)}")
+    if failed:
+        for trial in failed:
+            print(
+                f"{parser.prog}: error: trial {trial['label']} seed {trial['seed']} failed "
+                f"{args.retries + 1} time(s): {trial['error']} (Tune's logs: {out / 'ray-tune'})",
+                file=sys.stderr,
+            )
+        return 1
     return 0
 
 

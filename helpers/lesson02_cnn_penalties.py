@@ -32,7 +32,7 @@ from helpers.internal.validation import (
     check_positive_int,
     check_probability,
 )
-from helpers.penalties import Penalty
+from helpers.penalties import Penalty, as_penalty
 from helpers.plotting import penalty_style
 from helpers.published import published_or_trained
 from helpers.training import evaluate
@@ -47,6 +47,7 @@ __all__ = [
     "config_hash",
     "draw_sweep_point",
     "experiment_data",
+    "experiment_results",
     "format_table",
     "load_results",
     "make_config",
@@ -54,6 +55,7 @@ __all__ = [
     "plot_sweep",
     "plot_test_accuracy",
     "run_experiment",
+    "run_trial",
     "summarize",
     "sweep_config",
     "sweep_figure",
@@ -120,8 +122,8 @@ def make_config(base=None, **changes):
     check_positive_int("epochs", config["epochs"])
     check_positive_int("batch_size", config["batch_size"])
     check_positive("learning_rate", config["learning_rate"])
-    config["l1_strength"] = check_nonnegative("l1_strength", config["l1_strength"])
-    config["l2_strength"] = check_nonnegative("l2_strength", config["l2_strength"])
+    for name in ("l1_strength", "l2_strength"):  # a number, or a list of them: a sweep (one run per strength)
+        config[name] = _strengths(name, config[name])
     config["seeds"] = [check_positive_int("seed", s, minimum=0) for s in config["seeds"]]
     if not config["seeds"] or len(set(config["seeds"])) != len(config["seeds"]):
         raise ValueError(f"seeds must be a non-empty list of distinct integers >= 0, got {config['seeds']}")
@@ -131,15 +133,35 @@ def make_config(base=None, **changes):
         "penalties" in config and not {"kinds", "l1_strength", "l2_strength"} & set(changes)
     )
     if not keep:
-        penalties = [
-            Penalty.of(kind, l1_strength=config["l1_strength"], l2_strength=config["l2_strength"])
-            for kind in config["kinds"]
-        ]
-        config["penalties"] = [{"l1_strength": p.l1_strength, "l2_strength": p.l2_strength} for p in penalties]
+        config["penalties"] = [penalty.__dict__ for penalty in _penalties_of(config)]
     if not config["penalties"]:
         raise ValueError("kinds is empty: nothing to run")
     config["penalties"] = [dict(Penalty(**p).__dict__) for p in config["penalties"]]  # validates each
     return config
+
+
+def _strengths(name, value):
+    """A checked strength, or a non-empty list of distinct ones (kept a list)."""
+    if not isinstance(value, (list, tuple)):
+        return check_nonnegative(name, value)
+    values = [check_nonnegative(name, v) for v in value]
+    if not values or len(set(values)) != len(values):
+        raise ValueError(f"{name} must be a number >= 0 or a non-empty list of distinct ones, got {value!r}")
+    return values
+
+
+def _penalties_of(config):
+    """One penalty per kind and strength: l1 once per L1 strength, l2 once per L2 strength, l1_l2 once per pair."""
+    as_list = {
+        name: config[name] if isinstance(config[name], list) else [config[name]]
+        for name in ("l1_strength", "l2_strength")
+    }
+    penalties = []
+    for kind in config["kinds"]:
+        l1s = as_list["l1_strength"] if kind in ("l1", "l1_l2") else [0.0]
+        l2s = as_list["l2_strength"] if kind in ("l2", "l1_l2") else [0.0]
+        penalties += [Penalty.of(kind, l1_strength=l1, l2_strength=l2) for l1 in l1s for l2 in l2s]
+    return penalties
 
 
 def sweep_config(base, strengths_by_kind, seed=0):
@@ -199,8 +221,18 @@ def _progress_callback(label, labels, epochs, log, every=1):
     return EpochLog()
 
 
-def experiment_data(config, path=None):
-    """The data set a configuration names: split, then its training labels made noisy -> Dataset."""
+def experiment_data(config, path=None, data=None):
+    """The data set a configuration names: split, then its training labels made noisy -> Dataset.
+
+    ``data``, a Dataset loaded before, is checked against the configuration instead (its label noise).
+    """
+    if data is not None:
+        if data.split.get("label_noise", 0.0) != config["label_noise"]:
+            raise ValueError(
+                f"data has label noise {data.split.get('label_noise', 0.0)}, the configuration "
+                f"{config['label_noise']}: load it with experiment_data(config)"
+            )
+        return data
     data = load_dataset(
         config["dataset"],
         n_train=config["n_train"],
@@ -210,6 +242,87 @@ def experiment_data(config, path=None):
         path=path,
     )
     return with_label_noise(data, config["label_noise"], seed=config["split_seed"]) if config["label_noise"] else data
+
+
+def _train_runs(config, data, penalties, seed, callbacks=None):
+    """Train ``penalties`` for one ``seed`` side by side (train_cnns) -> one run record per penalty, in order.
+
+    The one training code path of the main job: :func:`run_experiment` calls it with all penalties of
+    a seed, :func:`run_trial` (a cluster's unit of work) with one; both give the same numbers up to
+    float rounding (tests/internal/test_side_by_side.py).
+    """
+    fit_clock = time.perf_counter()
+    trained = train_cnns(
+        data,
+        penalties,
+        num_epochs=config["epochs"],
+        batch_size=config["batch_size"],
+        seed=seed,
+        learning_rate=config["learning_rate"],
+        callbacks=callbacks,
+    )
+    seconds = time.perf_counter() - fit_clock
+    records = []
+    for penalty, run in zip(penalties, trained, strict=True):
+        record = {
+            "kind": penalty.kind,
+            "label": penalty.label,
+            "l1_strength": penalty.l1_strength,
+            "l2_strength": penalty.l2_strength,
+            "seed": seed,
+            "train_seconds": round(seconds / len(penalties), 2),  # a shared fit's time, split evenly
+            "history": {name: [float(v) for v in values] for name, values in run.history.items()},
+            "train": evaluate(run.model, data.x_train, data.y_train),
+            # With wrong labels: how many training images the model gets right by their true label.
+            **(
+                {"train_true": evaluate(run.model, data.x_train, data.y_train_true)}
+                if data.y_train_true is not None
+                else {}
+            ),
+            "test": evaluate(run.model, data.x_test, data.y_test),
+        }
+        if len(data.y_val):
+            record["val"] = evaluate(run.model, data.x_val, data.y_val)
+        records.append(record)
+    return records
+
+
+def run_trial(config, penalty, seed, data=None):
+    """One (penalty, seed) of ``config`` trained alone -> its run record, as :func:`run_experiment` lists it.
+
+    The unit of work a cluster schedules (helpers.cluster): the same training as a local run, one
+    model instead of all of a seed's side by side. ``penalty`` (a Penalty or its dict) and ``seed``
+    must be among the configuration's, so the record never claims a configuration it was not part of.
+    """
+    config = make_config(config)
+    penalty = Penalty(**penalty) if isinstance(penalty, dict) else as_penalty(penalty)
+    if penalty.__dict__ not in config["penalties"]:
+        raise ValueError(f"penalty {penalty.label} is not one of the configuration's: {_labels(config)}")
+    if seed not in config["seeds"] or isinstance(seed, bool):
+        raise ValueError(f"seed {seed!r} is not one of the configuration's: {config['seeds']}")
+    return _train_runs(config, experiment_data(config, data=data), [penalty], seed)[0]
+
+
+def _labels(config):
+    return ", ".join(Penalty(**p).label for p in config["penalties"])
+
+
+def experiment_results(config, data, runs, started, wall_seconds):
+    """The results dict of a finished experiment: configuration, data, provenance and the runs -> dict.
+
+    ``runs`` are listed penalty by penalty, seeds inside (see :func:`run_experiment`).
+    """
+    return {
+        "config": config,
+        "data": {"name": data.name, "source": data.source, "split": data.split, "summary": data.summary()},
+        "versions": {**library_versions(), **numeric_settings()},
+        "hardware": hardware(),
+        "made_on": arithmetic_platform(),
+        "started_utc": started.isoformat(timespec="seconds"),
+        "finished_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "wall_seconds": round(wall_seconds, 1),
+        "runs": runs,
+    }
 
 
 def run_experiment(config, data=None, log=print, log_every=1):
@@ -222,67 +335,21 @@ def run_experiment(config, data=None, log=print, log_every=1):
     ``log`` gets a progress line every ``log_every`` epochs and after the last (None: silent).
     """
     config = make_config(config)
-    if data is None:
-        data = experiment_data(config)
-    if data.split.get("label_noise", 0.0) != config["label_noise"]:
-        raise ValueError(
-            f"data has label noise {data.split.get('label_noise', 0.0)}, the configuration "
-            f"{config['label_noise']}: load it with experiment_data(config)"
-        )
+    data = experiment_data(config, data=data)
     started, clock = datetime.now(timezone.utc), time.perf_counter()
     penalties = [Penalty(**p) for p in config["penalties"]]
     runs_of_penalty = [[] for _ in penalties]  # listed penalty by penalty, seeds inside
     # One fit per seed trains every penalty side by side (train_cnns): the same results as one
-    # train_cnn per (penalty, seed), in a fraction of the time.
+    # run_trial per (penalty, seed), in a fraction of the time.
     for number, seed in enumerate(config["seeds"], start=1):
         label = f"[seed {seed}, {number}/{len(config['seeds'])}]"
         callbacks = (
             [_progress_callback(label, [p.label for p in penalties], config["epochs"], log, log_every)] if log else None
         )
-        fit_clock = time.perf_counter()
-        trained = train_cnns(
-            data,
-            penalties,
-            num_epochs=config["epochs"],
-            batch_size=config["batch_size"],
-            seed=seed,
-            learning_rate=config["learning_rate"],
-            callbacks=callbacks,
-        )
-        seconds = time.perf_counter() - fit_clock
-        for penalty, run, runs in zip(penalties, trained, runs_of_penalty, strict=True):
-            record = {
-                "kind": penalty.kind,
-                "label": penalty.label,
-                "l1_strength": penalty.l1_strength,
-                "l2_strength": penalty.l2_strength,
-                "seed": seed,
-                "train_seconds": round(seconds / len(penalties), 2),  # the shared fit's time, split evenly
-                "history": {name: [float(v) for v in values] for name, values in run.history.items()},
-                "train": evaluate(run.model, data.x_train, data.y_train),
-                # With wrong labels: how many training images the model gets right by their true label.
-                **(
-                    {"train_true": evaluate(run.model, data.x_train, data.y_train_true)}
-                    if data.y_train_true is not None
-                    else {}
-                ),
-                "test": evaluate(run.model, data.x_test, data.y_test),
-            }
-            if len(data.y_val):
-                record["val"] = evaluate(run.model, data.x_val, data.y_val)
+        for record, runs in zip(_train_runs(config, data, penalties, seed, callbacks), runs_of_penalty, strict=True):
             runs.append(record)
     runs = [run for runs in runs_of_penalty for run in runs]
-    return {
-        "config": config,
-        "data": {"name": data.name, "source": data.source, "split": data.split, "summary": data.summary()},
-        "versions": {**library_versions(), **numeric_settings()},
-        "hardware": hardware(),
-        "made_on": arithmetic_platform(),
-        "started_utc": started.isoformat(timespec="seconds"),
-        "finished_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "wall_seconds": round(time.perf_counter() - clock, 1),
-        "runs": runs,
-    }
+    return experiment_results(config, data, runs, started, time.perf_counter() - clock)
 
 
 def summarize(results):

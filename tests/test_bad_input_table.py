@@ -33,7 +33,19 @@ import warnings
 import numpy as np
 import pytest
 
-from helpers import compare, data, experiment, models, notebook, penalties, plotting, training, weights, widgets
+from helpers import (
+    cluster,
+    compare,
+    data,
+    experiment,
+    models,
+    notebook,
+    penalties,
+    plotting,
+    training,
+    weights,
+    widgets,
+)
 from helpers import lesson01_loss_formulas as lesson01
 from helpers import lesson02_cnn_penalties as lesson02
 from helpers import lesson03_weights_and_sparsity as lesson03
@@ -98,6 +110,21 @@ def cli(*args):
         sys.exit(experiment.main([str(blocked(tmp)) if a == "<blocked>" else a for a in args] + out))
 
     return call
+
+
+def without_ray(call):
+    """``call`` as on a machine without the cluster extra: importing Ray fails."""
+
+    def run(tmp):
+        saved = {name: sys.modules.get(name) for name in ("ray", "ray.tune")}
+        sys.modules.update(dict.fromkeys(saved))  # None in sys.modules: import raises ImportError
+        try:
+            return call(tmp)
+        finally:
+            for name, module in saved.items():
+                sys.modules.pop(name) if module is None else sys.modules.__setitem__(name, module)
+
+    return run
 
 
 def adam_rule_with_sgd(tmp):
@@ -531,6 +558,27 @@ CASES = [
          ValueError, r"unknown metric 'loss'; allowed: 'val_accuracy'"),
     case("sweep-point-not-one-kind", lambda tmp: lesson02.sweep_point({"runs": [{"kind": "none"}]}, 1e-3),
          ValueError, r"results must be a sweep of one penalty kind \('l1' or 'l2'\)"),
+    case("config-repeated-strengths", lambda tmp: lesson02.make_config(l2_strength=[1e-3, 1e-3]), ValueError,
+         r"l2_strength must be a number >= 0 or a non-empty list of distinct ones, got \[0\.001, 0\.001\]"),
+    case("config-empty-strengths", lambda tmp: lesson02.make_config(l1_strength=[]), ValueError,
+         r"l1_strength must be a number >= 0 or a non-empty list of distinct ones, got \[\]"),
+    case("config-negative-strength-in-list", lambda tmp: lesson02.make_config(l2_strength=[1e-3, -1.0]), ValueError,
+         r"l2_strength must be >= 0, got -1\.0"),
+    case("trial-penalty-not-in-config", lambda tmp: lesson02.run_trial(lesson02.make_config(), Penalty(l2_strength=0.5), 0, data=TINY),
+         ValueError, r"penalty L2\(0\.5\) is not one of the configuration's: none, L1\(0\.001\), L2\(0\.01\)"),
+    case("trial-seed-not-in-config", lambda tmp: lesson02.run_trial(lesson02.make_config(), Penalty(), 7, data=TINY),
+         ValueError, r"seed 7 is not one of the configuration's: \[0\]"),
+    case("trial-penalty-text", lambda tmp: lesson02.run_trial(lesson02.make_config(), "l2", 0, data=TINY),
+         TypeError, r"penalty must be a helpers\.penalties\.Penalty"),
+    # ---- the cluster back end (helpers.cluster); what needs a running Ray is in tests/test_cluster.py
+    case("ray-address-not-text", lambda tmp: cluster.check_ray_address(6379), TypeError,
+         r"--ray must be text like 'auto' or '10\.0\.0\.5:6379', got 6379"),
+    case("ray-address-without-port", lambda tmp: cluster.check_ray_address("head-node"), ValueError,
+         r"--ray must be 'local' \(start Ray on this machine\), 'auto' .* or a head node's HOST:PORT"),
+    case("ray-missing", without_ray(lambda tmp: cluster.connect("local")), cluster.ClusterError,
+         r"--ray needs Ray Tune, which is not installed .*: run pip install -e \"\.\[cluster\]\" in the course's folder"),
+    case("ray-trials-missing", without_ray(lambda tmp: cluster.run_experiment_on_ray(lesson02.make_config(), TINY)),
+         cluster.ClusterError, r"--ray needs Ray Tune, which is not installed"),
     # ---- the command line: exit code 2, one line on stderr naming the option and what it allows
     case("cli-negative-strength", cli("--l2", "-0.1"), SystemExit, r"argument --l2: the value must be >= 0, got -0\.1 \(from '-0\.1'\)"),
     case("cli-nan-strength", cli("--l1", "nan"), SystemExit, r"argument --l1: the value must be a finite number >= 0, got nan \(from 'nan'\)"),
@@ -577,6 +625,15 @@ CASES = [
     case("cli-data-path-for-another-dataset", cli("--data-path", "x.npz"), SystemExit,
          r"--data-path is only for --dataset mnist, not 'mnist-5k'"),
     case("cli-non-writable-out", cli("--out", "<blocked>"), SystemExit, r"--out '.*sub' is not a writable folder"),
+    case("cli-ray-malformed-address", cli("--ray", "head-node"), SystemExit,
+         r"argument --ray: --ray must be 'local' .* or a head node's HOST:PORT such as 10\.0\.0\.5:6379; got 'head-node'"),
+    case("cli-ray-port-out-of-range", cli("--ray", "10.0.0.5:99999"), SystemExit,
+         r"argument --ray: --ray must be .*got '10\.0\.0\.5:99999'"),
+    case("cli-negative-retries", cli("--retries", "-1"), SystemExit, r"argument --retries: the value must be an integer >= 0, got -1"),
+    case("cli-seed-range-downwards", cli("--seeds", "4-0"), SystemExit, r"argument --seeds: a range runs upwards, like 0-4, got '4-0'"),
+    case("cli-repeated-strengths", cli("--l2", "1e-3,0.001"), SystemExit,
+         r"argument --l2: expected a list of distinct values like 0,1,2, got '1e-3,0\.001'"),
+    case("cli-negative-strength-in-sweep", cli("--l1", "1e-4,-1e-3"), SystemExit, r"argument --l1: the value must be >= 0, got -0\.001"),
 ]
 # fmt: on
 

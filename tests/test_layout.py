@@ -2,7 +2,7 @@
 
 - core: ``helpers/<module>.py`` that is neither a lesson module nor the runner;
 - lesson modules: ``helpers/lessonNN_<lesson>.py``, named after the notebook they serve;
-- machinery: ``helpers/internal/``; the runner: ``helpers/experiment.py``.
+- machinery: ``helpers/internal/``; the runner: ``helpers/experiment.py`` and its Ray back end ``helpers/cluster.py``.
 
 Imports run one way: runner -> lessons -> core -> internal, where internal may use the core's
 plain building blocks (penalties, models, training) but never a lesson; no cycles; no module reads
@@ -34,7 +34,7 @@ def tier(name):
         return "package"
     if short.startswith("internal"):
         return "internal"
-    if short == "experiment":
+    if short in ("experiment", "cluster"):
         return "runner"
     if re.fullmatch(r"lesson\d\d_\w+", short):
         return "lesson"
@@ -124,7 +124,7 @@ def test_imports_are_one_way_and_without_cycles():
         "internal": {"internal", "core"},
         "core": {"core", "internal"},
         "lesson": {"lesson", "core", "internal"},
-        "runner": {"lesson", "core", "internal"},
+        "runner": {"runner", "lesson", "core", "internal"},
     }
     edges = graph()
     for name, targets in edges.items():

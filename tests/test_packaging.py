@@ -36,6 +36,14 @@ def test_requirements_pin_what_matters():
         assert pin in requirements, pin
 
 
+def test_ray_is_an_optional_pinned_extra_the_quick_start_does_not_install():
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+
+    extras = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    assert extras["cluster"] == ["ray[tune]==2.60.*"]  # one minor version: Tune's API moves between them
+    assert not re.search(r"^ray\b", (REPO / "requirements.txt").read_text(), re.MULTILINE | re.IGNORECASE)
+
+
 def test_import_helpers_from_another_folder_has_no_side_effects(tmp_path):
     code = (
         "import sys, helpers; assert 'tensorflow' not in sys.modules and 'matplotlib' not in sys.modules; "
