@@ -730,9 +730,9 @@ def cluster_markdown(section):
         f"**Ray's overhead: {section['overhead_per_trial_seconds']} s per trial** (its trials one after another "
         "against the same trials one after another in one process: Tune schedules each trial, ships the data once "
         "and each result back; its worker processes are reused, so TensorFlow starts once per worker). Side by "
-        "side on one machine stays the fastest; Ray pays off when it brings more machines. With 1 CPU per trial "
-        "TensorFlow runs 1 thread instead of 2, which adds in another order: equal within float rounding, "
-        "not bit for bit.",
+        "side on one machine stays the fastest; Ray pays off when it brings more machines. With 1 CPU per trial, "
+        "TensorFlow runs 1 thread instead of 2 and adds in another order; training carries that rounding as far "
+        "as another seed would: compare runs made with the same number of threads.",
         "",
     ]
     return lines

@@ -46,7 +46,7 @@ RAY_INSTALL = 'pip install -e ".[cluster]"'
 # 200 s on a refused port); the course gives up after this many seconds with a message instead.
 CONNECT_TIMEOUT_SECONDS = 30
 _TOKEN_FILE = Path.home() / ".ray" / "auth_token"
-_ADDRESS = re.compile(r"(?P<scheme>ray://)?(?P<host>[A-Za-z0-9.\-]+|\[[0-9A-Fa-f:]+\]):(?P<port>\d{1,5})")
+_ADDRESS = re.compile(r"(?P<host>[A-Za-z0-9.\-]+|\[[0-9A-Fa-f:]+\]):(?P<port>\d{1,5})")  # HOST:PORT, [IPv6]:PORT
 
 
 class ClusterError(RuntimeError):
@@ -63,7 +63,7 @@ class TrialsFailedError(RuntimeError):
 
 
 def check_ray_address(address):
-    """``address`` if it is 'local', 'auto', HOST:PORT or ray://HOST:PORT -> str; else ValueError naming --ray."""
+    """``address`` if it is 'local', 'auto' or HOST:PORT -> str; else ValueError naming --ray."""
     if not isinstance(address, str):
         raise TypeError(f"--ray must be text like 'auto' or '10.0.0.5:6379', got {address!r}")
     address = address.strip()
@@ -115,11 +115,10 @@ def connect(address, num_cpus=None, timeout=CONNECT_TIMEOUT_SECONDS):
         )
     options = {"address": address, "include_dashboard": False, "log_to_driver": False, "logging_level": logging.ERROR}
     if address == "local":  # a new Ray here, even where 'ray start' runs one ('auto' joins that)
-        options["num_cpus"] = check_positive_int("num_cpus", num_cpus or os.cpu_count() or 1)
-    if address == "local":
+        num_cpus = check_positive_int("num_cpus", num_cpus or os.cpu_count() or 1)
         # In the calling thread: Ray's processes started from a thread die when that thread ends
         # (measured: the local Ray was gone a minute after a thread started it).
-        ray.init(**options)
+        ray.init(num_cpus=num_cpus, **options)
         return _offer(ray, address)
     outcome = {}
 
