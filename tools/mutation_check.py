@@ -426,6 +426,27 @@ MUTATIONS = [
         "constant = np.zeros(len(removed))",
         "tests/test_lesson06_structured_sparsity.py::test_the_narrower_model_predicts_what_the_masked_one_does",
     ),
+    Mutation(
+        "a trial that failed on a Ray worker is reported, never dropped (main job on Ray)",
+        "helpers/cluster.py",
+        '    if failed:\n        results["failed_trials"] = failed',
+        '    if False:\n        results["failed_trials"] = failed',
+        "tests/test_cluster.py::test_a_trial_that_raises_is_reported_with_its_configuration",
+    ),
+    Mutation(
+        "a refused Ray address is reported at once, before Ray's own retries (main job on Ray)",
+        "helpers/cluster.py",
+        "            socket.create_connection((host, port), timeout=timeout).close()",
+        "            pass",
+        "tests/test_cluster.py::test_a_refused_address_is_reported_at_once",
+    ),
+    Mutation(
+        "a trial claims only a penalty of its configuration (main job on Ray)",
+        "helpers/lesson02_cnn_penalties.py",
+        '    if penalty.__dict__ not in config["penalties"]:',
+        "    if False:",
+        TABLE + "[trial-penalty-not-in-config]",
+    ),
 ]
 
 
