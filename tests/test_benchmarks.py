@@ -130,3 +130,14 @@ def test_the_structured_section_renders(bench):
     assert len(table) == 1 and "32/64/64/64" in table[0] and "1.00 (8×)" in table[0] and "96.8 ± 0.2%" in table[0]
     assert "ms @256, laptop-like float32/AVX2" in text
     assert "this machine as started: **not met**; laptop-like float32/AVX2: **not met**" in text
+
+
+def test_the_layer_profile_counts_the_same_operations_as_the_benchmark(bench):
+    spec = importlib.util.spec_from_file_location("profile_layers", REPO / "benchmarks" / "profile_layers.py")
+    profile = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(profile)
+    from helpers.models import build_cnn
+
+    macs = [profile.layer_macs(layer) for layer in build_cnn().layers]
+    assert 6 * sum(macs) == bench.training_flops_per_image()
+    assert [m > 0 for m in macs] == [True, False, True, False, True, False, True, True]  # pooling, flatten: none
