@@ -24,6 +24,7 @@ import threading
 import time
 from datetime import datetime, timezone
 from pathlib import Path
+from unittest import mock
 
 from helpers.internal.runtime import arithmetic_platform, hardware, numeric_settings, start_tensorflow
 from helpers.internal.validation import check_positive_int
@@ -277,15 +278,14 @@ def run_experiment_on_ray(
             ),
         )
         # Progress is ours, one line per trial; Tune's reporter (tables, tracebacks) stays silent.
-        tune_logger, output = logging.getLogger("ray.tune"), os.environ.get("RAY_AIR_NEW_OUTPUT")
+        tune_logger = logging.getLogger("ray.tune")
         level = tune_logger.level
         tune_logger.setLevel(logging.CRITICAL)  # failed trials are reported below, with their configuration
-        os.environ["RAY_AIR_NEW_OUTPUT"] = "0"  # the older reporter, which verbose=0 silences
-        try:
-            grid = tuner.fit()
+        try:  # RAY_AIR_NEW_OUTPUT=0: the older reporter, which verbose=0 silences
+            with mock.patch.dict(os.environ, {"RAY_AIR_NEW_OUTPUT": "0"}):
+                grid = tuner.fit()
         finally:
             tune_logger.setLevel(level)
-            os.environ.pop("RAY_AIR_NEW_OUTPUT") if output is None else os.environ.update(RAY_AIR_NEW_OUTPUT=output)
     records, failed = {}, []
     for result in grid:
         params = result.config["trial"]
