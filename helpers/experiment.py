@@ -216,7 +216,10 @@ def build_parser():
         type=_positive_int,
         metavar="N",
         default=2,
-        help="CPU threads for TensorFlow (default 2); with --ray, the CPUs each trial asks of Ray",
+        help=(
+            "CPU threads for TensorFlow (default 2): the penalties of a seed train side by side, that many "
+            "operations at once, one thread each; with --ray, the CPUs each trial asks of Ray"
+        ),
     )
     add(
         "--ray",
@@ -305,7 +308,9 @@ def main(argv=None):
         return 2
     # The main job takes the fast path where the CPU has it, unless told otherwise (--no-fast-path, $COURSE_FAST_PATH).
     fast_path = False if args.no_fast_path else os.environ.get(FAST_PATH_ENV, "auto")
-    setup_notebook(seed=config["seeds"][0], threads=args.threads, fast_path=fast_path)
+    # Locally all penalties of a seed train side by side in one fit; a Ray trial trains one.
+    models_per_fit = 1 if args.ray else len(config["penalties"])
+    setup_notebook(seed=config["seeds"][0], threads=args.threads, fast_path=fast_path, models_per_fit=models_per_fit)
     policy, reason = choose_dtype_policy(fast_path)
     _stderr(f"data: {data.summary()}")
     runs = f"{len(config['penalties'])} penalties x {len(config['seeds'])} seed(s), {config['epochs']} epochs each"

@@ -348,6 +348,8 @@ CASES = [
          ValueError, r"seed must be an integer >= 0, got -1"),
     case("setup-notebook-zero-threads", lambda tmp: notebook.setup_notebook(threads=0), ValueError,
          r"threads must be an integer >= 1, got 0"),
+    case("setup-notebook-zero-models-per-fit", lambda tmp: notebook.setup_notebook(models_per_fit=0), ValueError,
+         r"models_per_fit must be an integer >= 1, got 0"),
     # ---- lesson 04: cross-validation, schedules, variants, the proximal step
     case("cnn-classifier-image-dtype",
          lambda tmp: lesson04.CNNClassifier().fit(_IMAGES.astype(np.float64), _LABELS), ValueError,

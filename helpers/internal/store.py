@@ -221,10 +221,16 @@ def _command(name, mode):
     return prefix + " ".join([Path(sys.argv[0]).name, *sys.argv[1:]])
 
 
+# Numeric settings recorded only since a later version, with the value every result had before:
+# two threads per operation (setup_notebook's default, the only setting then).
+_BEFORE_RECORDED = {"threads_per_operation": 2}
+
+
 def computed_the_same_way(meta):
     """Would this machine compute the result bit for bit? Same versions, numeric settings and kind of CPU."""
     here = {"versions": library_versions(), **numeric_settings(), "cpu": arithmetic_platform()}
-    return all(meta["provenance"].get(field) == value for field, value in here.items())
+    made = meta["provenance"]
+    return all(made.get(field, _BEFORE_RECORDED.get(field)) == value for field, value in here.items())
 
 
 def describe(meta):

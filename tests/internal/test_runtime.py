@@ -137,3 +137,20 @@ def test_hardware_names_the_cpu_its_count_and_the_system():
     found = hardware()
     assert set(found) == {"cpu", "logical_cpus", "os", "machine"}
     assert found["logical_cpus"] >= 1 and found["machine"] == "x86_64"  # the autouse fixture's machine
+
+
+def test_side_by_side_models_get_one_thread_per_operation_and_run_at_once():
+    from helpers.internal.runtime import thread_layout
+
+    assert thread_layout(2) == (2, 2)  # one model: every operation on both cores
+    assert thread_layout(2, models_per_fit=4) == (1, 2)  # four models: two operations at once, one core each
+    assert thread_layout(4, models_per_fit=8) == (1, 4)
+    assert thread_layout(1, models_per_fit=8) == (1, 1)
+
+
+def test_the_threads_per_operation_are_recorded_with_every_result():
+    import tensorflow as tf
+
+    from helpers.internal.runtime import numeric_settings
+
+    assert numeric_settings()["threads_per_operation"] == tf.config.threading.get_intra_op_parallelism_threads() == 2

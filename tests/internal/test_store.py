@@ -276,9 +276,19 @@ def test_computed_the_same_way_only_with_the_same_versions_settings_and_cpu():
         ("cpu", {"cpu": "another"}),
         ("dtype_policy", "float16"),
         ("onednn", onednn_off),
+        ("threads_per_operation", here["provenance"]["threads_per_operation"] + 1),
         ("versions", {**here["provenance"]["versions"], "keras": "9.9.9"}),
     ]:
         assert not computed_the_same_way({"provenance": {**here["provenance"], field: other}}), field
+
+
+def test_a_result_from_before_threads_were_recorded_counts_as_two_threads_per_operation():
+    """The published results were made with two threads per operation before that was recorded."""
+    from helpers.internal.store import _provenance_here, computed_the_same_way
+
+    here = _provenance_here("a command")
+    older = {field: value for field, value in here.items() if field != "threads_per_operation"}
+    assert computed_the_same_way({"provenance": older}) == (here["threads_per_operation"] == 2)
 
 
 @pytest.mark.parametrize("switch", ["yes", "publish"])
