@@ -1,6 +1,6 @@
 """The course's benchmarks: one command, a Markdown + JSON report and its figures.
 
-    .venv/bin/python benchmarks/run.py                 # everything, about 13 minutes on 2 cores
+    .venv/bin/python benchmarks/run.py                 # everything, both arithmetics: about 45 minutes on 2 cores
     .venv/bin/python benchmarks/run.py --quick         # small sizes, a few minutes: checks the script
     .venv/bin/python benchmarks/run.py --only seed,sweep --out /tmp/bench
 
@@ -10,7 +10,10 @@ Sections (each a function below, each writes into one results dict):
                Keras code (working API, float32), whole 5-epoch runs alternating A/B/A/B in
                one process, on the full Fashion-MNIST (60,000 images, offline from Debian's package).
 2. ``sweep``   8 strengths trained the course's way (one fit, helpers.internal.side_by_side.train_cnns,
-               fast path) vs 8 separate plain-Keras fits, in the overfitting regime.
+               fast path, in a fresh process started as the main job starts) vs 8 separate plain-Keras
+               fits, in the overfitting regime.
+2b. ``mainjob`` the main job at full size (``python -m helpers.experiment --full --dataset fashion-mnist
+               --seeds 0``: 4 penalties side by side) vs 4 plain-Keras runs of the seed's code.
 3. ``sliders`` each lesson's fresh-kernel run time with published results, then every slider it
                built, moved across its range in that kernel (SLIDER_PROBE) and timed.
 3b. ``structured`` lesson 06's dense, L1 and group-lasso-narrowed CNNs (published sweep, no training):
@@ -22,6 +25,10 @@ Sections (each a function below, each writes into one results dict):
 4. ``growth``  seconds per epoch at n = 1k, 4k, 16k, 60k images, course path and plain Keras;
                ``memory``: peak resident set of the main job on full-size data.
 5. ``suite``   wall time of the README's test command.
+
+Sections 1, 2 and 2b run twice by default (``--arithmetic both``): as this machine starts (its fast
+path, e.g. bfloat16) and laptop-like (float32 with oneDNN capped at AVX2, in a subprocess), so no
+figure stands for a CPU a learner does not have. The report opens with each against its goal (GOALS).
 
 Benchmarks, not tests: nothing here fails on a slow machine. Timings are medians over
 repeats; ratios come from the same run (the machine may be shared and noisy).
@@ -42,20 +49,26 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # run from a checkout without installing
 
-SECTIONS = ("seed", "sweep", "sliders", "structured", "cluster", "growth", "memory", "suite")
+SECTIONS = ("seed", "sweep", "mainjob", "sliders", "structured", "cluster", "growth", "memory", "suite")
+# Sections timed twice by default: as this machine starts (its fast path) and laptop-like, in a subprocess.
+BOTH_ARITHMETICS = ("seed", "sweep", "mainjob")
 SWEEP_STRENGTHS = [1e-5 * 10 ** (k / 2) for k in range(8)]  # L2, 1e-5 .. 3e-2, half a decade apart
 
 
 # ------------------------------------------------------------------ the seed's code, as a baseline
 
 
-def seed_keras_model(l2_strength):
+def seed_keras_model(l2_strength=0.0, l1_strength=0.0):
     """The seed text's CNN written as plain Keras (its snippet with the working penalty API), float32."""
     import keras
     from keras import layers, regularizers
 
-    def l2():
-        return regularizers.L2(l2_strength)
+    def l2():  # the seed's name for it; also the L1 and L1+L2 penalties of the main job, as a learner writes them
+        if l1_strength and l2_strength:
+            return regularizers.L1L2(l1=l1_strength, l2=l2_strength)
+        if l1_strength:
+            return regularizers.L1(l1_strength)
+        return regularizers.L2(l2_strength) if l2_strength else None
 
     model = keras.Sequential(
         [
@@ -207,24 +220,79 @@ def bench_seed(results, quick):
     }
 
 
+def sweep_data(quick):
+    """The sweep's data and epochs: lesson 02's regime without its wrong labels -> (dataset, epochs)."""
+    from helpers.data import load_dataset
+    from helpers.lesson02_cnn_penalties import OVERFIT_CONFIG
+
+    return load_dataset("mnist-5k", n_train=OVERFIT_CONFIG["n_train"]), 3 if quick else OVERFIT_CONFIG["epochs"]
+
+
+def sweep_course_run(quick):
+    """The course's side of the sweep, in a process started as the main job starts: -> its timing and results."""
+    from helpers.internal.runtime import numeric_settings, start_tensorflow
+
+    start_tensorflow(models_per_fit=len(SWEEP_STRENGTHS))
+    from helpers.internal.side_by_side import train_cnns
+    from helpers.penalties import Penalty
+
+    data, epochs = sweep_data(quick)
+    start = time.perf_counter()
+    runs = train_cnns(data, [Penalty(l2_strength=s) for s in SWEEP_STRENGTHS], num_epochs=epochs, seed=0)
+    return {
+        "seconds": time.perf_counter() - start,
+        "val_accuracy": [float(run.history["val_accuracy"][-1]) for run in runs],
+        "settings": numeric_settings(),
+    }
+
+
+def in_a_fresh_process(flag, quick, environment=None):
+    """Run this script with a hidden ``flag`` in a fresh process; it writes JSON to a file -> that JSON."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(scratch) / "out.json"
+        command = [sys.executable, __file__, flag, str(path), *(["--quick"] if quick else [])]
+        finished = subprocess.run(
+            command, cwd=REPO, env={**os.environ, **(environment or {})}, capture_output=True, text=True
+        )
+        if finished.returncode != 0 or not path.is_file():
+            raise RuntimeError(f"{flag} run failed ({finished.returncode}): {finished.stderr[-2000:]}")
+        return json.loads(path.read_text(encoding="utf-8"))
+
+
+def seed_to_seed_spread():
+    """Median seed-to-seed std of test accuracy in the sweep's regime, from lesson 02's published runs (5 seeds)."""
+    import numpy as np
+
+    from helpers.internal.store import PUBLISHED_DIR, read_result
+
+    overfit = PUBLISHED_DIR / "lesson02_clean.npz"
+    if not overfit.is_file():
+        return None
+    arrays, _ = read_result(overfit, "lesson02_clean")
+    by_label = {}
+    for run in json.loads(str(arrays["results_json"]))["runs"]:
+        by_label.setdefault(run["label"], []).append(run["test"]["accuracy"])
+    return float(np.median([np.std(values, ddof=1) for values in by_label.values()]))
+
+
 def bench_sweep(results, quick):
-    """Section 2: K = 8 strengths in one fit (course) vs 8 separate plain-Keras fits, alternating."""
+    """Section 2: K = 8 strengths in one fit (course) vs 8 separate plain-Keras fits, alternating.
+
+    The plain fits run here, with every thread on each operation (as a learner's Keras); the course's
+    fit runs in a fresh process started as the main job starts it (one thread per operation, the
+    models' operations at once: helpers.internal.runtime.thread_layout).
+    """
     import keras
     import numpy as np
 
-    from helpers.data import load_dataset
     from helpers.internal.fast_fit import EVALUATION_BATCH_SIZE
-    from helpers.internal.runtime import choose_dtype_policy
-    from helpers.internal.side_by_side import train_cnns
-    from helpers.internal.store import PUBLISHED_DIR, read_result
-    from helpers.lesson02_cnn_penalties import OVERFIT_CONFIG
     from helpers.notebook import reseed
-    from helpers.penalties import Penalty
 
-    epochs = 3 if quick else OVERFIT_CONFIG["epochs"]
+    data, epochs = sweep_data(quick)
     repeats = 1 if quick else 2
-    data = load_dataset("mnist-5k", n_train=OVERFIT_CONFIG["n_train"])
-    policy, _ = choose_dtype_policy()
+    policy = keras.mixed_precision.global_policy().name
     timings = {"separate": [], "course": []}
     final = {}
     for repeat in range(repeats):
@@ -245,26 +313,15 @@ def bench_sweep(results, quick):
         timings["separate"].append(time.perf_counter() - start)
         final["separate"] = accuracies
         keras.mixed_precision.set_global_policy(policy)
-        start = time.perf_counter()
-        runs = train_cnns(data, [Penalty(l2_strength=s) for s in SWEEP_STRENGTHS], num_epochs=epochs, seed=0)
-        timings["course"].append(time.perf_counter() - start)
-        final["course"] = [float(run.history["val_accuracy"][-1]) for run in runs]
+        course = in_a_fresh_process("--sweep-course-json", quick)
+        timings["course"].append(course["seconds"])
+        final["course"] = course["val_accuracy"]
         print(
             f"  sweep repeat {repeat + 1}/{repeats}: separate {timings['separate'][-1]:.1f} s, "
             f"course {timings['course'][-1]:.1f} s",
             flush=True,
         )
-    # Seed-to-seed spread of test accuracy in the same regime (clean labels), from lesson 02's published result
-    # (5 seeds).
-    spread = None
-    overfit = PUBLISHED_DIR / "lesson02_clean.npz"
-    if overfit.is_file():
-        arrays, _ = read_result(overfit, "lesson02_clean")
-        runs = json.loads(str(arrays["results_json"]))["runs"]
-        by_label = {}
-        for run in runs:
-            by_label.setdefault(run["label"], []).append(run["test"]["accuracy"])
-        spread = float(np.median([np.std(values, ddof=1) for values in by_label.values()]))
+    spread = seed_to_seed_spread()
     differences = np.abs(np.subtract(final["course"], final["separate"]))
     results["sweep"] = {
         "strengths": SWEEP_STRENGTHS,
@@ -273,6 +330,7 @@ def bench_sweep(results, quick):
         "data": data.summary(),
         "separate_seconds": [round(s, 1) for s in timings["separate"]],
         "course_seconds": [round(s, 1) for s in timings["course"]],
+        "course_settings": course["settings"],
         "speedup": round(statistics.median(timings["separate"]) / statistics.median(timings["course"]), 2),
         "val_accuracy_separate": [round(a, 4) for a in final["separate"]],
         "val_accuracy_course": [round(a, 4) for a in final["course"]],
@@ -280,7 +338,74 @@ def bench_sweep(results, quick):
         "seed_to_seed_std": None if spread is None else round(spread, 4),
         "within_spread": None if spread is None else bool(differences.max() <= 2 * spread),
         "validation_batch_size": {"separate": 64, "course": EVALUATION_BATCH_SIZE},
-        "goal": "speedup >= 2; per-strength results within the seed-to-seed spread",
+        "goal": GOALS["sweep"][policy],
+    }
+
+
+# Issue 19's goals, by arithmetic (the section's own dtype policy): x faster than the plain-Keras baseline.
+GOALS = {
+    "seed": {"float32": None, "mixed_bfloat16": 1.5},
+    "sweep": {"float32": 3.0, "mixed_bfloat16": 4.0},
+    "mainjob": {"float32": 2.0, "mixed_bfloat16": None},
+}
+
+
+def bench_mainjob(results, quick):
+    """Section 2b: the main job at full size (4 penalties, 60,000 images, 5 epochs) vs 4 plain-Keras runs.
+
+    The plain runs (the seed's code with each penalty, float32, then evaluated on the test images) run
+    here; the main job runs as a learner starts it, ``python -m helpers.experiment --full ...``, and its
+    whole wall time counts (start-up, data, training, evaluation, figures).
+    """
+    import tempfile
+
+    import keras
+
+    from helpers.data import load_dataset
+    from helpers.internal.fast_fit import EVALUATION_BATCH_SIZE
+    from helpers.lesson02_cnn_penalties import FULL_SPEC_CONFIG, load_results, make_config
+    from helpers.notebook import reseed
+
+    sizes = ["--n-train", "4000", "--epochs", "1"] if quick else []
+    config = make_config(
+        FULL_SPEC_CONFIG, dataset="fashion-mnist", seeds=[0], **({"n_train": 4000, "epochs": 1} if quick else {})
+    )
+    data = load_dataset("fashion-mnist", n_train=config["n_train"], n_val=0)
+    policy = keras.mixed_precision.global_policy().name
+    keras.mixed_precision.set_global_policy("float32")
+    plain, start = [], time.perf_counter()
+    for penalty in config["penalties"]:
+        reseed(0)
+        model = seed_keras_model(**penalty)
+        model.fit(data.x_train, data.y_train, epochs=config["epochs"], batch_size=64, verbose=0)
+        plain.append(model.evaluate(data.x_test, data.y_test, batch_size=EVALUATION_BATCH_SIZE, verbose=0)[1])
+        print(f"  main job: plain Keras {penalty}: test accuracy {plain[-1]:.4f}", flush=True)
+    plain_seconds = time.perf_counter() - start
+    keras.mixed_precision.set_global_policy(policy)
+    with tempfile.TemporaryDirectory() as scratch:
+        command = [
+            sys.executable, "-m", "helpers.experiment", "--full", "--dataset", "fashion-mnist", "--seeds", "0",
+            *sizes, "--quiet", "--out", scratch,
+        ]  # fmt: skip
+        start = time.perf_counter()
+        finished = subprocess.run(command, cwd=REPO, capture_output=True, text=True)
+        main_seconds = time.perf_counter() - start
+        if finished.returncode != 0:
+            raise RuntimeError(f"the main job failed ({finished.returncode}): {finished.stderr[-2000:]}")
+        made = load_results(Path(scratch) / "results.json")
+    print(f"  main job: 4 plain-Keras runs {plain_seconds:.1f} s, the main job {main_seconds:.1f} s", flush=True)
+    results["mainjob"] = {
+        "command": "python -m helpers.experiment --full --dataset fashion-mnist --seeds 0 " + " ".join(sizes),
+        "data": data.summary(),
+        "epochs": config["epochs"],
+        "penalties": [f"{p['l1_strength']:g}/{p['l2_strength']:g}" for p in config["penalties"]],
+        "plain_seconds": round(plain_seconds, 1),
+        "main_job_seconds": round(main_seconds, 1),
+        "main_job_settings": {k: made["versions"][k] for k in ("dtype_policy", "threads_per_operation")},
+        "speedup": round(plain_seconds / main_seconds, 2),
+        "test_accuracy_plain": [round(a, 4) for a in plain],
+        "test_accuracy_main_job": [round(run["test"]["accuracy"], 4) for run in made["runs"]],
+        "goal": GOALS["mainjob"][policy],
     }
 
 
@@ -540,6 +665,23 @@ def laptop_timings(repeats):
         if finished.returncode != 0 or not path.is_file():
             raise RuntimeError(f"laptop-like timing run failed ({finished.returncode}): {finished.stderr[-2000:]}")
         return json.loads(path.read_text(encoding="utf-8"))
+
+
+def laptop_sections(sections, quick):
+    """``sections`` run again in a fresh process with :data:`LAPTOP_ENVIRONMENT` -> that run's report (a dict)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as scratch:
+        command = [
+            sys.executable, __file__, "--only", ",".join(sections), "--arithmetic", "as-started", "--out", scratch,
+            *(["--quick"] if quick else []),
+        ]  # fmt: skip
+        finished = subprocess.run(command, cwd=REPO, env={**os.environ, **LAPTOP_ENVIRONMENT})
+        report = Path(scratch) / "report.json"
+        if finished.returncode != 0 or not report.is_file():
+            raise RuntimeError(f"the laptop-like run failed ({finished.returncode}): {' '.join(command)}")
+        laptop = json.loads(report.read_text(encoding="utf-8"))
+    return {"environment": LAPTOP_ENVIRONMENT, **{key: laptop[key] for key in ("arithmetic", *sections)}}
 
 
 def meets_structured_goal(row, dense, setting):
@@ -838,20 +980,16 @@ def write_figures(results, out):
     return written
 
 
-def markdown(results):
-    lines = [
-        f"# Benchmarks, {results['date']}",
-        "",
-        f"Machine: {results['machine']['cpu']}, {results['machine']['logical_cpus']} logical CPUs "
-        f"(load average at start {results['machine']['load_average_at_start'][0]:.1f}); "
-        f"TensorFlow {results['machine']['versions'].get('tensorflow-cpu', '?')}, "
-        f"Keras {results['machine']['versions'].get('keras')}. Command: `{results['command']}`.",
-        "",
-    ]
+def training_markdown(results, where):
+    """Sections 1, 2 and 2b of one arithmetic (``where``: as started, or laptop-like) -> Markdown lines."""
+    arithmetic = results.get("arithmetic", {})
+    setting = f"{where}: {arithmetic.get('policy', '?')}"
+    lines = []
     if "seed" in results:
         seed = results["seed"]
         lines += [
-            f"## 1. The seed experiment ({seed['data']}; {seed['epochs']} epochs, batch 64, {seed['penalty']})",
+            f"## 1. The seed experiment, {setting} ({seed['data']}; {seed['epochs']} epochs, batch 64, "
+            f"{seed['penalty']})",
             "",
             f"{seed['fast_path']}. Whole runs alternating A/B, {seed['repeats']} of each; steady state = epochs 2..n.",
             "",
@@ -876,15 +1014,80 @@ def markdown(results):
     if "sweep" in results:
         sweep = results["sweep"]
         lines += [
-            f"## 2. A λ sweep of {len(sweep['strengths'])} L2 strengths ({sweep['data']}, {sweep['epochs']} epochs)",
+            f"## 2. A λ sweep of {len(sweep['strengths'])} L2 strengths, {setting} ({sweep['data']}, "
+            f"{sweep['epochs']} epochs)",
             "",
             f"8 separate plain-Keras fits: {sweep['separate_seconds']} s; "
             f"the course's one fit: {sweep['course_seconds']} s "
-            f"→ **{sweep['speedup']}×** (goal ≥ 2). Final validation accuracy, largest difference between the two: "
+            f"→ **{sweep['speedup']}×** (goal: {goal_text(sweep['goal'])}); the course's fit ran with "
+            f"{sweep['course_settings']['threads_per_operation']} thread(s) per operation. Final validation "
+            f"accuracy, largest difference between the two: "
             f"{sweep['max_abs_difference']:.4f}; seed-to-seed std in this regime: {sweep['seed_to_seed_std']} "
             f"(within 2 std: {sweep['within_spread']}).",
             "",
         ]
+    if "mainjob" in results:
+        job = results["mainjob"]
+        lines += [
+            f"## 2b. The main job at full size, {setting} ({job['data']}; {job['epochs']} epochs, L1/L2 strengths "
+            f"{', '.join(job['penalties'])})",
+            "",
+            f"4 plain-Keras runs (float32, then evaluated): {job['plain_seconds']} s; `{job['command'].strip()}` "
+            f"(whole wall time: start-up, data, training, evaluation, figures; "
+            f"{job['main_job_settings']['dtype_policy']}, {job['main_job_settings']['threads_per_operation']} "
+            f"thread(s) per operation): {job['main_job_seconds']} s → **{job['speedup']}×** "
+            f"(goal: {goal_text(job['goal'])}). Test accuracy, plain: {job['test_accuracy_plain']}; "
+            f"main job: {job['test_accuracy_main_job']}.",
+            "",
+        ]
+    return lines
+
+
+def goal_text(goal):
+    return "none set for this arithmetic" if goal is None else f"≥ {goal:g}×"
+
+
+def goals_markdown(results):
+    """The headline: each speed figure in each arithmetic, against issue 19's goal (GOALS) -> Markdown lines."""
+    settings = [("as started", results)] + ([("laptop-like", results["laptop"])] if "laptop" in results else [])
+    figures = [
+        ("seed", "seed spec, one model (section 1): whole runs, plain Keras vs the course path"),
+        ("sweep", "λ sweep of 8 L2 strengths (section 2): 8 plain fits vs one side-by-side fit"),
+        ("mainjob", "the main job's 4 penalties (section 2b) vs 4 plain-Keras runs"),
+    ]
+    figures = [(key, what) for key, what in figures if any(key in part for _, part in settings)]
+    if not figures:
+        return []
+    header = [f"{where} ({part['arithmetic']['policy']})" for where, part in settings if "arithmetic" in part]
+    lines = ["## Speed against the goals", "", f"| what | {' | '.join(header)} |", "|---" * (len(header) + 1) + "|"]
+    for key, what in figures:
+        cells = []
+        for _, part in settings:
+            if key not in part:
+                cells.append("–")
+                continue
+            value = part[key]["run_speedup" if key == "seed" else "speedup"]
+            goal = GOALS[key].get(part["arithmetic"]["policy"])
+            verdict = "" if goal is None else f" (goal ≥ {goal:g}×: {'met' if value >= goal else 'missed'})"
+            cells.append(f"**{value}×**{verdict}")
+        lines.append(f"| {what} | {' | '.join(cells)} |")
+    return [*lines, ""]
+
+
+def markdown(results):
+    lines = [
+        f"# Benchmarks, {results['date']}",
+        "",
+        f"Machine: {results['machine']['cpu']}, {results['machine']['logical_cpus']} logical CPUs "
+        f"(load average at start {results['machine']['load_average_at_start'][0]:.1f}); "
+        f"TensorFlow {results['machine']['versions'].get('tensorflow-cpu', '?')}, "
+        f"Keras {results['machine']['versions'].get('keras')}. Command: `{results['command']}`.",
+        "",
+    ]
+    lines += goals_markdown(results)
+    lines += training_markdown(results, "as started")
+    if "laptop" in results:
+        lines += training_markdown(results["laptop"], "laptop-like")
     if "sliders" in results:
         lines += [
             "## 3. Lesson run time (fresh kernel, published results) and slider latency "
@@ -948,9 +1151,24 @@ def main(argv=None):
     parser.add_argument(
         "--out", default=str(REPO / "benchmarks" / "latest"), help="output folder (default benchmarks/latest)"
     )
+    parser.add_argument(
+        "--arithmetic",
+        choices=("both", "as-started"),
+        default="both",
+        help=(
+            f"both (default): the sections {', '.join(BOTH_ARITHMETICS)} also laptop-like "
+            f"({' '.join(f'{k}={v}' for k, v in LAPTOP_ENVIRONMENT.items())}, in a subprocess); "
+            "as-started: only as this process computes"
+        ),
+    )
     parser.add_argument("--structured-timings-json", help=argparse.SUPPRESS)  # laptop_timings' subprocess
+    parser.add_argument("--sweep-course-json", help=argparse.SUPPRESS)  # bench_sweep's subprocess
     parser.add_argument("--repeats", type=int, default=30, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.sweep_course_json:
+        course = sweep_course_run(args.quick)
+        Path(args.sweep_course_json).write_text(json.dumps(course) + "\n", encoding="utf-8")
+        return 0
     if args.structured_timings_json:
         from helpers.internal.runtime import start_tensorflow
 
@@ -966,16 +1184,18 @@ def main(argv=None):
     out.mkdir(parents=True, exist_ok=True)
     from helpers.internal.runtime import start_tensorflow
 
-    start_tensorflow()
+    policy, reason = start_tensorflow()
     results = {
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "quick": args.quick,
         "command": " ".join(["python benchmarks/run.py", *(argv if argv is not None else sys.argv[1:])]),
         "machine": machine(),
+        "arithmetic": {"policy": policy, "fast_path": reason},
     }
     runners = {
         "seed": bench_seed,
         "sweep": bench_sweep,
+        "mainjob": bench_mainjob,
         "sliders": bench_sliders,
         "structured": bench_structured,
         "cluster": bench_cluster,
@@ -989,6 +1209,10 @@ def main(argv=None):
             start = time.perf_counter()
             runners[section](results, args.quick)
             results[section]["section_seconds"] = round(time.perf_counter() - start, 1)
+    again = [section for section in BOTH_ARITHMETICS if section in chosen]
+    if args.arithmetic == "both" and again:
+        print(f"[laptop-like: {', '.join(again)}, in a subprocess]", flush=True)
+        results["laptop"] = laptop_sections(again, args.quick)
     results["figures"] = write_figures(results, out)
     (out / "report.json").write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
     (out / "report.md").write_text(markdown(results) + "\n", encoding="utf-8")

@@ -141,3 +141,23 @@ def test_the_layer_profile_counts_the_same_operations_as_the_benchmark(bench):
     macs = [profile.layer_macs(layer) for layer in build_cnn().layers]
     assert 6 * sum(macs) == bench.training_flops_per_image()
     assert [m > 0 for m in macs] == [True, False, True, False, True, False, True, True]  # pooling, flatten: none
+
+
+def test_the_goals_table_has_a_column_per_arithmetic_and_judges_each_figure_by_its_own_goal(bench):
+    def sweep(speedup):
+        return {"speedup": speedup}
+
+    results = {
+        "arithmetic": {"policy": "mixed_bfloat16"},
+        "sweep": sweep(4.2),
+        "mainjob": {"speedup": 3.1},
+        "laptop": {"arithmetic": {"policy": "float32"}, "sweep": sweep(2.4), "mainjob": {"speedup": 2.0}},
+    }
+    lines = bench.goals_markdown(results)
+    assert lines[2] == "| what | as started (mixed_bfloat16) | laptop-like (float32) |"
+    (sweep_row,) = [line for line in lines if line.startswith("| λ sweep")]
+    assert "**4.2×** (goal ≥ 4×: met)" in sweep_row and "**2.4×** (goal ≥ 3×: missed)" in sweep_row
+    (main_row,) = [line for line in lines if line.startswith("| the main job")]
+    # No goal was set for the main job in bfloat16: the figure is shown, not judged.
+    assert "| **3.1×** |" in main_row and "**2.0×** (goal ≥ 2×: met)" in main_row
+    assert not any(line.startswith("| seed spec") for line in lines)  # a section not run has no row
