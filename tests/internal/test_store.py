@@ -117,7 +117,15 @@ def test_publish_writes_the_published_folder_with_its_provenance(folders, monkey
     assert arrays["value"].tolist() == [1.0] and not (tmp_path / "mine").exists()
     assert meta["provenance"]["command"].startswith("COURSE_RETRAIN=publish jupyter nbconvert")
     assert "02_cnn_penalties.ipynb" in meta["provenance"]["command"]
-    assert set(meta["provenance"]) == {"date", "versions", "dtype_policy", "onednn", "cpu", "command"}
+    assert set(meta["provenance"]) == {
+        "date",
+        "versions",
+        "dtype_policy",
+        "onednn",
+        "threads_per_operation",
+        "cpu",
+        "command",
+    }
     monkeypatch.delenv("COURSE_RETRAIN")
     assert lookup({"seed": 0}, name="lesson02_x")[1][0].startswith("Published result: ")
 
