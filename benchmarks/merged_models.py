@@ -2,6 +2,7 @@
 
     COURSE_FAST_PATH=off ONEDNN_MAX_CPU_ISA=AVX2 .venv/bin/python benchmarks/merged_models.py   # as a laptop
     .venv/bin/python benchmarks/merged_models.py --k 8                                          # this CPU's path
+    .venv/bin/python benchmarks/merged_models.py --threads-per-operation 1                      # the thread layout
 
 One training step (forward, backward, Adam) at batch 64 for K models that see the same images,
 built three ways, each in one compiled function:
@@ -122,16 +123,30 @@ def step_ms(model, images, labels):
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="benchmarks/merged_models.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("--k", type=int, default=8, help="models trained together (default 8)")
+    parser.add_argument(
+        "--threads-per-operation",
+        type=int,
+        choices=(1, 2),
+        help=(
+            "only time side by side for K = 2, 4, 8 with TensorFlow started this way: 2 (a lesson's setting) "
+            "or 1 (the main job's, helpers.internal.runtime.thread_layout)"
+        ),
+    )
     args = parser.parse_args(argv)
     import numpy as np
     import tensorflow as tf
 
     from helpers.internal.runtime import start_tensorflow
 
-    policy, _ = start_tensorflow()
+    policy, _ = start_tensorflow(models_per_fit=2 if args.threads_per_operation == 1 else 1)
     rng = np.random.default_rng(0)
     images = tf.constant(rng.random((BATCH, 28, 28, 1), dtype=np.float32))
     labels = tf.constant(rng.integers(0, 10, BATCH))
+    if args.threads_per_operation:
+        for k in (2, 4, 8):
+            ms = step_ms(build("side by side", k), images, labels)
+            print(f"{policy}, {args.threads_per_operation} thread(s) per operation, K = {k}: {ms:.1f} ms per step")
+        return 0
     times = {}
     for variant in ("side by side", "conv1 merged", "all merged"):
         model = build(variant, args.k)
