@@ -25,6 +25,7 @@ def setup_notebook(seed=DEFAULT_SEED, threads=2, fast_path=None, retrain=False, 
     (helpers.internal.runtime.thread_layout; the main job trains several).
     """
     check_positive_int("seed", seed, minimum=0)
+    check_positive_int("models_per_fit", models_per_fit)  # before anything is set
     if fast_path is None:
         fast_path = os.environ.get(FAST_PATH_ENV, "off")
     set_notebook_retrain(retrain)

@@ -144,8 +144,9 @@ def arithmetic_platform(cpuinfo=Path("/proc/cpuinfo")):
 def numeric_settings():
     """What besides library versions changes results: Keras' dtype policy, oneDNN, threads per operation -> dict.
 
-    Threads per operation: bfloat16 kernels add a batch's partial sums in another order with one
-    thread than with two (measured: the same training lands elsewhere, as another seed would).
+    Threads per operation: oneDNN's bfloat16 and AVX-512 float32 kernels add a batch's partial sums
+    in another order with one thread than with two (measured: last digits, which training carries
+    about as far as another seed would); its AVX2 float32 kernels do not.
     """
     import keras
     import tensorflow as tf
