@@ -246,16 +246,14 @@ def sweep_course_run(quick):
     }
 
 
-def in_a_fresh_process(flag, quick, environment=None):
-    """Run this script with a hidden ``flag`` in a fresh process; it writes JSON to a file -> that JSON."""
+def in_a_fresh_process(flag, quick):
+    """Run this script with a hidden ``flag`` in a fresh process (this environment); it writes JSON -> that JSON."""
     import tempfile
 
     with tempfile.TemporaryDirectory() as scratch:
         path = Path(scratch) / "out.json"
         command = [sys.executable, __file__, flag, str(path), *(["--quick"] if quick else [])]
-        finished = subprocess.run(
-            command, cwd=REPO, env={**os.environ, **(environment or {})}, capture_output=True, text=True
-        )
+        finished = subprocess.run(command, cwd=REPO, capture_output=True, text=True)
         if finished.returncode != 0 or not path.is_file():
             raise RuntimeError(f"{flag} run failed ({finished.returncode}): {finished.stderr[-2000:]}")
         return json.loads(path.read_text(encoding="utf-8"))
