@@ -30,3 +30,19 @@ def test_an_optimizer_without_second_moments_names_the_file_to_update():
 
     with pytest.raises(RuntimeError, match=r"helpers/internal/keras_private\.py"):
         adam_second_moment(NotAdam(), object())
+
+
+def test_keras_batches_are_fits_batches_in_order_with_autotuning_off():
+    import numpy as np
+
+    from helpers.internal.keras_private import keras_batches
+
+    x = np.arange(150 * 2, dtype="float32").reshape(150, 2)
+    y = np.arange(150)
+    batches = keras_batches(x, y, 64, shuffle=False)
+    assert batches.options().autotune.enabled is False and batches.cardinality() == 3
+    labels = [batch_y.numpy() for _, batch_y in batches]
+    assert [len(b) for b in labels] == [64, 64, 22]
+    np.testing.assert_array_equal(np.concatenate(labels), y)
+    shuffled = np.concatenate([batch_y.numpy() for _, batch_y in keras_batches(x, y, 64, shuffle=True)])
+    assert sorted(shuffled) == list(y) and list(shuffled) != list(y)
