@@ -638,7 +638,7 @@ def structured_models():
 
 
 def structured_timings(repeats, models=None):
-    """Fastest forward passes of every lesson 06 model, side by side in one call -> ``{name: {"1": ms, "256": ms}}``."""
+    """Forward passes of every lesson 06 model, timed side by side in one call -> ``{name: {"1": ms, "256": ms}}``."""
     from helpers.lesson06_structured_sparsity import forward_pass_ms
 
     if models is None:
@@ -888,8 +888,9 @@ def structured_markdown(section):
     lines = [
         "## 3b. A smaller, faster CNN (lesson 06)",
         "",
-        f"Models of {section.get('source', 'lesson 06 group-lasso sweep')}; forward pass, fastest of "
-        f"{section.get('repeats', '?')} rounds, all models timed side by side. Laptop-like: "
+        f"Models of {section.get('source', 'lesson 06 group-lasso sweep')}; forward pass, "
+        f"{section.get('repeats', '?')} rounds timing the models in turn, compared round by round "
+        "(`paired_times`). Laptop-like: "
         + " ".join(f"`{k}={v}`" for k, v in section.get("laptop_environment", LAPTOP_ENVIRONMENT).items())
         + f" in a fresh process ({section.get('laptop_fast_path', '?')}). (×: speed-up against dense.)",
         "",

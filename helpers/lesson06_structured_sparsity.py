@@ -56,6 +56,7 @@ __all__ = [
     "kept_units",
     "magnitude_prune",
     "narrow_model",
+    "paired_times",
     "parameter_count",
     "run_group_lasso_sweep",
     "run_pruning_study",
@@ -324,13 +325,12 @@ def file_sizes(model, folder=None):
 
 
 def forward_pass_ms(models, batch_sizes=(1, 256), repeats=50, images=None):
-    """Fastest milliseconds of a compiled forward pass per ``{name: model}`` and batch size -> ``{(name, b): ms}``.
+    """Milliseconds of a compiled forward pass per ``{name: model}`` and batch size -> ``{(name, b): ms}``.
 
     Measured side by side: every round times each model once, in turn, so all models see the
-    same machine load; of ``repeats`` rounds the fastest is kept, the one least disturbed by
-    other work on the computer (a median moved by a quarter when tests ran beside it). The same
-    images each time (``images``, default zeros), three warm-up calls per model first (compiling
-    the graph).
+    same machine load, and :func:`paired_times` turns the rounds into one time per model. The
+    same images each time (``images``, default zeros), three warm-up calls per model first
+    (compiling the graph).
     """
     repeats = check_positive_int("repeats", repeats)
     batch_sizes = [check_positive_int("batch_sizes", b) for b in batch_sizes]
@@ -345,12 +345,29 @@ def forward_pass_ms(models, batch_sizes=(1, 256), repeats=50, images=None):
         for call in calls.values():
             for _ in range(3):
                 call(batch).numpy()
+        rounds = {name: [] for name in calls}
         for _ in range(repeats):
             for name, call in calls.items():
                 start = time.perf_counter()
                 call(batch).numpy()
-                timings.setdefault((name, size), []).append((time.perf_counter() - start) * 1000)
-    return {key: min(values) for key, values in timings.items()}
+                rounds[name].append((time.perf_counter() - start) * 1000)
+        timings.update({(name, size): ms for name, ms in paired_times(rounds).items()})
+    return timings
+
+
+def paired_times(rounds):
+    """``{name: [ms per round]}``, the models timed in turn each round -> ``{name: ms}``, robust to other work.
+
+    The first model is the reference: its fastest round. Every other model gets the median over
+    rounds of its time divided by the reference's in the same round, times that fastest round.
+    A ratio between two models is then a median of paired ratios. Why: with two trainings running
+    beside it on 2 cores, the ratio of each model's own fastest round ranged over 0.84-1.27 for
+    two models of the same shape, and 1.25-2.01 for dense vs λ = 0.3 at 256 images (15 trials of
+    50 rounds); the paired median ranged over 0.95-1.02 and 1.50-1.70.
+    """
+    reference, *_ = rounds
+    base = np.asarray(rounds[reference], dtype=float)
+    return {name: float(base.min() * np.median(np.asarray(ms, dtype=float) / base)) for name, ms in rounds.items()}
 
 
 def magnitude_prune(weights, sparsity):

@@ -183,6 +183,17 @@ def test_forward_pass_ms_times_every_model_at_every_batch_size():
     assert all(value > 0 for value in times.values())
 
 
+def test_paired_times_compare_models_round_by_round():
+    # Two models of the same cost; "same" is slowed in every round but the reference's one lucky round, as when other
+    # work starts and stops on the computer. Each model's fastest round alone would make "same" twice as slow.
+    reference = [10.0] + [20.0] * 9
+    rounds = {"reference": reference, "same": [20.0] * 10, "half": [ms / 2 for ms in reference]}
+    times = lesson06.paired_times(rounds)
+    assert times["reference"] == 10.0
+    assert times["same"] == pytest.approx(10.0)
+    assert times["half"] == pytest.approx(5.0)
+
+
 def test_stored_model_rebuilds_the_stored_widths_and_weights():
     source = lesson06.narrow_model(zero_units(random_seed_model(), REMOVED))
     arrays = {}
