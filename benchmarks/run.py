@@ -216,7 +216,8 @@ def bench_seed(results, quick):
         "accuracy_difference_points": round(100 * (course["test_accuracy"] - baseline["test_accuracy"]), 2),
         "training_mflop_per_image": round(training_flops_per_image() / 1e6, 1),
         "peak": {"float32": peak_flops("float32"), policy: peak_flops(policy)},
-        "goal": "speedup >= 1.5, accuracy within 0.5 points",
+        "goal": GOALS["seed"][policy],
+        "accuracy_goal_points": 0.5,
     }
 
 
@@ -246,17 +247,23 @@ def sweep_course_run(quick):
     }
 
 
-def in_a_fresh_process(flag, quick):
-    """Run this script with a hidden ``flag`` in a fresh process (this environment); it writes JSON -> that JSON."""
+def in_a_fresh_process(arguments, quick, environment=None):
+    """This script run again with ``arguments`` in a fresh process -> the ``report.json`` it wrote.
+
+    ``environment`` is added to this one's (:data:`LAPTOP_ENVIRONMENT` for the laptop-like
+    runs). The fresh process prints its progress here; its errors come back in the exception.
+    """
     import tempfile
 
     with tempfile.TemporaryDirectory() as scratch:
-        path = Path(scratch) / "out.json"
-        command = [sys.executable, __file__, flag, str(path), *(["--quick"] if quick else [])]
-        finished = subprocess.run(command, cwd=REPO, capture_output=True, text=True)
-        if finished.returncode != 0 or not path.is_file():
-            raise RuntimeError(f"{flag} run failed ({finished.returncode}): {finished.stderr[-2000:]}")
-        return json.loads(path.read_text(encoding="utf-8"))
+        command = [sys.executable, __file__, *arguments, "--out", scratch, *(["--quick"] if quick else [])]
+        finished = subprocess.run(
+            command, cwd=REPO, env={**os.environ, **(environment or {})}, stderr=subprocess.PIPE, text=True
+        )
+        report = Path(scratch) / "report.json"
+        if finished.returncode != 0 or not report.is_file():
+            raise RuntimeError(f"{' '.join(command)} failed ({finished.returncode}): {finished.stderr[-2000:]}")
+        return json.loads(report.read_text(encoding="utf-8"))
 
 
 def seed_to_seed_spread():
@@ -311,7 +318,7 @@ def bench_sweep(results, quick):
         timings["separate"].append(time.perf_counter() - start)
         final["separate"] = accuracies
         keras.mixed_precision.set_global_policy(policy)
-        course = in_a_fresh_process("--sweep-course-json", quick)
+        course = in_a_fresh_process(["--part", "sweep-course"], quick)
         timings["course"].append(course["seconds"])
         final["course"] = course["val_accuracy"]
         print(
@@ -647,38 +654,22 @@ def structured_timings(repeats, models=None):
     return {name: {str(b): round(timed[(name, b)], 3) for b in STRUCTURED_BATCHES} for name in models}
 
 
-def laptop_timings(repeats):
-    """:func:`structured_timings` in a fresh process with ``COURSE_FAST_PATH=off ONEDNN_MAX_CPU_ISA=AVX2``.
+def structured_timings_run(quick):
+    """:func:`structured_timings` in this process, with its own account of how it computes."""
+    from helpers.internal.runtime import start_tensorflow
 
-    -> ``{"timings": .., "policy": .., "fast_path": ..}`` (the subprocess's own account of its setting).
-    """
-    import tempfile
+    policy, reason = start_tensorflow()
+    return {"timings": structured_timings(structured_repeats(quick)), "policy": policy, "fast_path": reason}
 
-    with tempfile.TemporaryDirectory() as scratch:
-        path = Path(scratch) / "timings.json"
-        command = [sys.executable, __file__, "--structured-timings-json", str(path), "--repeats", str(repeats)]
-        finished = subprocess.run(
-            command, cwd=REPO, env={**os.environ, **LAPTOP_ENVIRONMENT}, capture_output=True, text=True
-        )
-        if finished.returncode != 0 or not path.is_file():
-            raise RuntimeError(f"laptop-like timing run failed ({finished.returncode}): {finished.stderr[-2000:]}")
-        return json.loads(path.read_text(encoding="utf-8"))
+
+def structured_repeats(quick):
+    return 5 if quick else 30
 
 
 def laptop_sections(sections, quick):
     """``sections`` run again in a fresh process with :data:`LAPTOP_ENVIRONMENT` -> that run's report (a dict)."""
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as scratch:
-        command = [
-            sys.executable, __file__, "--only", ",".join(sections), "--arithmetic", "as-started", "--out", scratch,
-            *(["--quick"] if quick else []),
-        ]  # fmt: skip
-        finished = subprocess.run(command, cwd=REPO, env={**os.environ, **LAPTOP_ENVIRONMENT})
-        report = Path(scratch) / "report.json"
-        if finished.returncode != 0 or not report.is_file():
-            raise RuntimeError(f"the laptop-like run failed ({finished.returncode}): {' '.join(command)}")
-        laptop = json.loads(report.read_text(encoding="utf-8"))
+    arguments = ["--only", ",".join(sections), "--arithmetic", "as-started"]
+    laptop = in_a_fresh_process(arguments, quick, LAPTOP_ENVIRONMENT)
     return {"environment": LAPTOP_ENVIRONMENT, **{key: laptop[key] for key in ("arithmetic", *sections)}}
 
 
@@ -731,11 +722,11 @@ def bench_structured(results, quick):
 
     from helpers.lesson06_structured_sparsity import PRUNABLE, file_sizes, flops, parameter_count
 
-    repeats = 5 if quick else 30
+    repeats = structured_repeats(quick)
     sweep, models = structured_models()
     timings = {"as_started": structured_timings(repeats, models)}
     print("  structured: timed as started; now laptop-like (subprocess)", flush=True)
-    laptop = laptop_timings(repeats)
+    laptop = in_a_fresh_process(["--part", "structured-timings"], quick, LAPTOP_ENVIRONMENT)
     timings["laptop"] = laptop["timings"]
 
     def accuracy(name):
@@ -1006,7 +997,8 @@ def training_markdown(results, where):
         lines += [
             "",
             f"**Speed-up {seed['speedup']}× per epoch, {seed['run_speedup']}× per whole run**, accuracy difference "
-            f"{seed['accuracy_difference_points']:+.2f} points (goal: {seed['goal']}). One training step is "
+            f"{seed['accuracy_difference_points']:+.2f} points (goal: {goal_text(seed['goal'])} per whole "
+            f"run, accuracy within {seed['accuracy_goal_points']} points). One training step is "
             f"{seed['training_mflop_per_image']} MFLOP per image; 2-core peak estimates: {peaks}.",
             "",
         ]
@@ -1160,20 +1152,13 @@ def main(argv=None):
             "as-started: only as this process computes"
         ),
     )
-    parser.add_argument("--structured-timings-json", help=argparse.SUPPRESS)  # laptop_timings' subprocess
-    parser.add_argument("--sweep-course-json", help=argparse.SUPPRESS)  # bench_sweep's subprocess
-    parser.add_argument("--repeats", type=int, default=30, help=argparse.SUPPRESS)
+    # One part of a section, run by in_a_fresh_process: it writes its JSON to --out/report.json.
+    parser.add_argument("--part", choices=("sweep-course", "structured-timings"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.sweep_course_json:
-        course = sweep_course_run(args.quick)
-        Path(args.sweep_course_json).write_text(json.dumps(course) + "\n", encoding="utf-8")
-        return 0
-    if args.structured_timings_json:
-        from helpers.internal.runtime import start_tensorflow
-
-        policy, reason = start_tensorflow()
-        timings = {"timings": structured_timings(args.repeats), "policy": policy, "fast_path": reason}
-        Path(args.structured_timings_json).write_text(json.dumps(timings) + "\n", encoding="utf-8")
+    if args.part:
+        part = sweep_course_run(args.quick) if args.part == "sweep-course" else structured_timings_run(args.quick)
+        Path(args.out).mkdir(parents=True, exist_ok=True)
+        (Path(args.out) / "report.json").write_text(json.dumps(part) + "\n", encoding="utf-8")
         return 0
     chosen = [s.strip() for s in args.only.split(",") if s.strip()]
     unknown = set(chosen) - set(SECTIONS)
