@@ -1062,7 +1062,15 @@ def goals_markdown(results):
             verdict = "" if goal is None else f" (goal ≥ {goal:g}×: {'met' if value >= goal else 'missed'})"
             cells.append(f"**{value}×**{verdict}")
         lines.append(f"| {what} | {' | '.join(cells)} |")
+    if any("missed" in line for line in lines):
+        lines += ["", f"What was tried for the missed goals, and what bounds them: {WHAT_BOUNDS_THE_GOALS}."]
     return [*lines, ""]
+
+
+WHAT_BOUNDS_THE_GOALS = (
+    "`benchmarks/profile/README.md` (per-layer profile, merged models, thread layout, input pipeline, tracing) "
+    "and the README's speed section"
+)
 
 
 def markdown(results):

@@ -161,3 +161,6 @@ def test_the_goals_table_has_a_column_per_arithmetic_and_judges_each_figure_by_i
     # No goal was set for the main job in bfloat16: the figure is shown, not judged.
     assert "| **3.1×** |" in main_row and "**2.0×** (goal ≥ 2×: met)" in main_row
     assert not any(line.startswith("| seed spec") for line in lines)  # a section not run has no row
+    assert any("what bounds them" in line for line in lines)  # a goal was missed: the report says where to read why
+    met = {**results, "laptop": {**results["laptop"], "sweep": sweep(3.0)}}
+    assert not any("what bounds them" in line for line in bench.goals_markdown(met))
