@@ -42,7 +42,6 @@ def fit_model(
     _create_training_state(model, x, y)
     previous = model.steps_per_execution
     _set_steps_per_execution(model, steps)
-    # Keras' own batches, built here with tf.data's autotuning off: the same numbers, steadier epochs.
     batches = keras_batches(x, y, batch_size, shuffle=True)
     if validation is not None:
         validation = keras_batches(*validation, validation_batch_size, shuffle=False)
