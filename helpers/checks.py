@@ -8,7 +8,7 @@ precise tolerance.
 
 import numpy as np
 
-__all__ = ["CheckFailed", "check_close", "check_true"]
+__all__ = ["check_close", "check_true"]
 
 
 class CheckFailed(AssertionError):

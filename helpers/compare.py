@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-__all__ = ["PairedDifference", "paired_difference"]
+__all__ = ["paired_difference"]
 
 
 @dataclass(frozen=True)

@@ -1,373 +1,265 @@
-"""The course's main job: lesson 02's experiment, run headless (``python -m helpers.experiment``).
+"""The course's experiment, shared by lessons 02-06 and the main job: the regime, the runs, their summary.
 
-From a shell (``python -m helpers.experiment --help`` lists every option)::
-
-    python -m helpers.experiment                              # the course's regime, offline, ~30 s
-    python -m helpers.experiment --full --dataset fashion-mnist   # the seed's full-size spec, offline
-    python -m helpers.experiment --full                       # the seed's spec exactly (downloads MNIST)
-
-Each run writes ``results.json`` (configuration, data source, library versions,
-hardware, command, per-run histories and metrics) and PNG figures into an output
-folder, by default ``results/experiment-<UTC time>-<config hash>/``. The experiment
-itself is :mod:`helpers.lesson02_cnn_penalties`; this module is its command line.
+:data:`REGIME` is where a penalty pays (lesson 02): 1,000 training images, 40 % of their labels wrong,
+20 epochs. :func:`make_config` checks a configuration (the one place it is checked),
+:func:`experiment_data` loads what it names, :func:`run_experiment` trains the seed's CNN once per
+(penalty, seed) and returns plain JSON-able results, :func:`summarize` and :func:`format_table`
+reduce them, and :func:`published_experiment` shows a lesson's published results of it.
 """
 
-import argparse
 import json
-import os
-import sys
+import math
+import platform
+import time
+from dataclasses import asdict
 from datetime import datetime, timezone
-from pathlib import Path
 
-import matplotlib
+import keras
+import numpy as np
 
-from helpers.cluster import (
-    RAY_INSTALL,
-    ClusterError,
-    TrialsFailedError,
-    check_ray_address,
-    connect,
-    disconnect,
-    run_experiment_on_ray,
-)
-from helpers.data import DATASETS
-from helpers.internal.data_files import CorruptDataError, DataUnavailableError
-from helpers.internal.files import atomic_write
-from helpers.internal.runtime import FAST_PATH_ENV, choose_dtype_policy
-from helpers.internal.validation import (
-    check_choice,
-    check_nonnegative,
-    check_positive,
-    check_positive_int,
-    check_probability,
-    check_writable_dir,
-)
-from helpers.lesson02_cnn_penalties import (
-    FULL_SPEC_CONFIG,
-    OVERFIT_CONFIG,
-    config_hash,
-    experiment_data,
-    format_table,
-    make_config,
-    plot_learning_curves,
-    plot_test_accuracy,
-    run_experiment,
-)
-from helpers.notebook import setup_notebook
-from helpers.penalties import PENALTY_KINDS
+from helpers._validation import check_choice, check_int, check_nonnegative, check_positive, check_share
+from helpers.compare import paired_difference
+from helpers.data import DATASETS, load_dataset, with_label_noise
+from helpers.penalties import Penalty
+from helpers.published import published_or_trained
+from helpers.training import evaluate, train_cnns
 
-__all__ = ["build_parser", "config_from_args", "main", "save_figures", "save_results"]
+__all__ = [
+    "LAMBDA_GRID",
+    "REGIME",
+    "experiment_data",
+    "format_table",
+    "make_config",
+    "published_experiment",
+    "run_experiment",
+    "summarize",
+    "sweep_config",
+]
 
-
-def _stderr(message):
-    print(message, file=sys.stderr, flush=True)
+# Without a penalty the CNN memorizes the wrong labels and its test accuracy falls; L2(0.01) or L1(0.001)
+# keep it from fitting them (lesson 02, five seeds). Both are ten times the seed text's L2 of 0.001.
+REGIME = {
+    "dataset": "mnist-5k",
+    "n_train": 1000,
+    "n_val": None,  # None: the source's default (1,000 for mnist-5k)
+    "n_test": None,
+    "split_seed": 0,
+    "label_noise": 0.4,  # the share of training labels replaced by another class (helpers.data.with_label_noise)
+    "epochs": 20,
+    "batch_size": 64,
+    "learning_rate": 1e-3,
+    "kinds": ["none", "l1", "l2", "l1_l2"],
+    "l1_strength": 1e-3,
+    "l2_strength": 1e-2,
+    "seeds": [0],
+}
+# Lesson 02's λ sweep, half a decade apart (L2 from the seed text's 0.001 up); lessons 03 and 04 reuse its runs.
+LAMBDA_GRID = {"l2": (0.001, 0.003, 0.01, 0.03, 0.1), "l1": (0.0001, 0.0003, 0.001, 0.003, 0.01)}
 
 
-def save_results(results, folder):
-    """Write ``results.json`` into ``folder`` (created if needed) atomically -> its path."""
-    path = check_writable_dir("folder", folder) / "results.json"
-    return atomic_write(path, (json.dumps(results, indent=1, allow_nan=True) + "\n").encode())
+def _strengths(name, value):
+    if not isinstance(value, (list, tuple)):
+        return check_nonnegative(name, value)
+    values = [check_nonnegative(name, v) for v in value]
+    if not values or len(set(values)) != len(values):
+        raise ValueError(f"{name} must be a number >= 0 or a non-empty list of distinct ones, got {value!r}")
+    return values
 
 
-def save_figures(results, folder):
-    """Write learning_curves.png and test_accuracy.png into ``folder`` -> list of paths."""
-    import matplotlib.pyplot as plt  # inside: main() chooses the Agg backend first
+def make_config(base=None, **changes):
+    """A checked copy of ``base`` (default :data:`REGIME`) with ``changes`` -> dict.
 
-    paths = []
-    for name, draw in (("learning_curves.png", plot_learning_curves), ("test_accuracy.png", plot_test_accuracy)):
-        fig = draw(results)
-        path = Path(folder) / name
-        fig.savefig(path)
-        plt.close(fig)
-        paths.append(path)
-    return paths
-
-
-# ---------------------------------------------------------------- command line
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):
-        # One clear line and exit code 2, instead of argparse's usage block.
-        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
-
-
-def _checked(convert, check, *args, name="the value"):
-    """An argparse type: ``convert`` the text, then apply the course's own check (one rule for lesson and shell)."""
-    expected = {int: "an integer", float: "a number"}.get(convert, "a value")
-
-    def parse(text):
-        try:
-            value = convert(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
-        try:
-            return check(name, value, *args)
-        except (TypeError, ValueError) as error:
-            raise argparse.ArgumentTypeError(f"{error} (from {text!r})") from None
-
-    return parse
-
-
-def _listed(convert, check, *args, name="the value", ranges=False):
-    """An argparse type: a comma-separated list of distinct values, each converted and checked.
-
-    ``ranges=True`` (integers): ``A-B`` stands for A, A+1, ..., B, e.g. 0-4.
+    ``l1_strength`` and ``l2_strength`` may be lists (a sweep). ``penalties`` (one ``{"l1_strength",
+    "l2_strength"}`` per run) follows ``kinds`` and the strengths: kind l1 once per L1 strength, l2
+    once per L2 strength, l1_l2 once per pair; unless given.
     """
-    item = _checked(convert, check, *args, name=name)
-
-    def parse(text):
-        values = []
-        for part in text.replace(",", " ").split():
-            first, dash, last = part.partition("-")
-            if ranges and dash and first:
-                low, high = item(first), item(last)
-                if high < low:
-                    raise argparse.ArgumentTypeError(f"a range runs upwards, like 0-4, got {part!r}")
-                values += range(low, high + 1)
-            else:
-                values.append(item(part))
-        if not values or len(set(values)) != len(values):
-            raise argparse.ArgumentTypeError(f"expected a list of distinct values like 0,1,2, got {text!r}")
-        return values
-
-    return parse
-
-
-_positive_int = _checked(int, check_positive_int)
-_non_negative_int = _checked(int, check_positive_int, 0)
-_strengths = _listed(float, check_nonnegative)
-_rate = _checked(float, check_positive)  # Adam with rate 0 trains nothing: every run would equal its initialization
-_fraction = _checked(float, check_probability, "the share of wrong training labels")
-_seeds = _listed(int, check_positive_int, 0, name="a seed", ranges=True)
-_ray_address = _checked(str, lambda name, value: check_ray_address(value), name="--ray")
-_kinds = _listed(str, check_choice, PENALTY_KINDS, name="penalty kind")
-
-
-def build_parser():
-    """The command line of ``python -m helpers.experiment``."""
-    parser = _Parser(
-        prog="python -m helpers.experiment",
-        description="Train the seed text's CNN with no penalty, L1, L2 and L1+L2; print a results table; "
-        "write results.json and PNG figures. Without options: the course's regime on the offline "
-        f"mnist-5k digits ({OVERFIT_CONFIG['n_train']:,} training images, {OVERFIT_CONFIG['label_noise']:.0%} of "
-        f"their labels wrong, {OVERFIT_CONFIG['epochs']} epochs).",
-        epilog="Options given explicitly override --full's values. Exit codes: 0 done, 1 data unavailable or "
-        "failed, 2 bad option.",
-    )
-    add = parser.add_argument
-    add(
-        "--full",
-        action="store_true",
-        help="the seed text's spec: all 60,000 training images, no validation "
-        "split, 10,000 test images, 5 epochs, batch 64, L2 0.001, L1 1e-4; dataset 'mnist' (needs one "
-        "download) unless --dataset says otherwise, e.g. --dataset fashion-mnist (offline on Debian)",
-    )
-    add("--dataset", choices=DATASETS, help="data source (default mnist-5k; mnist with --full)")
-    add(
-        "--n-train",
-        type=_positive_int,
-        metavar="N",
-        help="training images, a stratified subset (default 1000; all with --full)",
-    )
-    add(
-        "--label-noise",
-        type=_fraction,
-        metavar="F",
-        help="share of training labels replaced by another class (default 0.4; 0 with --full)",
-    )
-    add(
-        "--n-val",
-        type=_non_negative_int,
-        metavar="N",
-        help="validation images held out of the training pool (default: the source's, 1000 for mnist-5k; 0 with --full)",  # noqa: E501
-    )
-    add(
-        "--epochs",
-        type=_positive_int,
-        metavar="N",
-        help=f"epochs per run (default {OVERFIT_CONFIG['epochs']}; 5 with --full)",
-    )
-    add("--batch-size", type=_positive_int, metavar="N", help="batch size (default 64)")
-    add(
-        "--l1",
-        type=_strengths,
-        metavar="λ1[,λ1...]",
-        help="L1 strength(s) for kinds l1 and l1_l2 (default 1e-3; 1e-4 with --full). A list is a sweep: "
-        "kind l1 runs once per strength, l1_l2 once per (λ1, λ2) pair",
-    )
-    add(
-        "--l2",
-        type=_strengths,
-        metavar="λ2[,λ2...]",
-        help="L2 strength(s) for kinds l2 and l1_l2 (default 1e-2; the seed text's 1e-3 with --full); "
-        "a list is a sweep, as for --l1",
-    )
-    add("--kinds", type=_kinds, metavar="LIST", help="penalty kinds to run, comma-separated (default none,l1,l2,l1_l2)")
-    add(
-        "--seeds",
-        type=_seeds,
-        metavar="LIST",
-        help="seeds, comma-separated or a range, e.g. 0,1,2 or 0-4: one run per penalty and seed (default 0)",
-    )
-    add("--learning-rate", type=_rate, metavar="RATE", help="Adam learning rate (default 0.001)")
-    add(
-        "--threads",
-        type=_positive_int,
-        metavar="N",
-        default=2,
-        help=(
-            "CPU threads for TensorFlow (default 2): the penalties of a seed train side by side, that many "
-            "operations at once, one thread each; with --ray, the CPUs each trial asks of Ray"
-        ),
-    )
-    add(
-        "--ray",
-        type=_ray_address,
-        metavar="ADDRESS",
-        help="run each (penalty, seed) as a Ray Tune trial: 'auto' (the cluster this machine joined with "
-        "'ray start'), a head node's HOST:PORT, or 'local' (Ray on this machine). Needs the cluster extra: "
-        f"{RAY_INSTALL}",
-    )
-    add(
-        "--retries",
-        type=_non_negative_int,
-        metavar="N",
-        default=1,
-        help="with --ray, how often a failed trial is tried again before it is reported (default 1)",
-    )
-    add(
-        "--data-path",
-        metavar="FILE",
-        help="a local copy of Keras' mnist.npz for --dataset mnist / --full (no download needed)",
-    )
-    add("--out", metavar="DIR", help="output folder (default results/experiment-<UTC time>-<config hash>)")
-    add("--quiet", action="store_true", help="no per-epoch progress lines")
-    add(
-        "--no-fast-path",
-        action="store_true",
-        help="train in float32 even where the CPU has native bfloat16 "
-        "(the fast path, chosen by a capability check; also COURSE_FAST_PATH=off)",
-    )
-    return parser
+    config = dict(REGIME if base is None else base)
+    unknown = set(changes) - set(REGIME) - {"penalties"}
+    if unknown:
+        raise ValueError(f"unknown configuration key(s) {sorted(unknown)}; allowed: {sorted({*REGIME, 'penalties'})}")
+    config.update(changes)
+    check_choice("dataset", config["dataset"], DATASETS)
+    for name, minimum in (("n_train", 1), ("n_val", 0), ("n_test", 1)):
+        if config[name] is not None:
+            check_int(name, config[name], minimum)
+    check_int("split_seed", config["split_seed"], 0)
+    config["label_noise"] = check_share("label_noise", config["label_noise"], "the share of wrong training labels")
+    check_int("epochs", config["epochs"], 1)
+    check_int("batch_size", config["batch_size"], 1)
+    check_positive("learning_rate", config["learning_rate"])
+    for name in ("l1_strength", "l2_strength"):
+        config[name] = _strengths(name, config[name])
+    config["seeds"] = [check_int("seed", seed, 0) for seed in config["seeds"]]
+    if not config["seeds"] or len(set(config["seeds"])) != len(config["seeds"]):
+        raise ValueError(f"seeds must be a non-empty list of distinct integers >= 0, got {config['seeds']}")
+    config["kinds"] = list(config["kinds"])
+    # A base's penalties stay only while nothing they follow from changes.
+    if "penalties" not in changes and (
+        "penalties" not in config or {"kinds", "l1_strength", "l2_strength"} & set(changes)
+    ):
+        strengths = {
+            name: config[name] if isinstance(config[name], list) else [config[name]]
+            for name in ("l1_strength", "l2_strength")
+        }
+        config["penalties"] = [
+            asdict(Penalty.of(kind, l1_strength=l1, l2_strength=l2))
+            for kind in config["kinds"]
+            for l1 in (strengths["l1_strength"] if "l1" in kind else [0.0])
+            for l2 in (strengths["l2_strength"] if "l2" in kind else [0.0])
+        ]
+    config["penalties"] = [asdict(Penalty(**penalty)) for penalty in config["penalties"]]
+    if not config["penalties"]:
+        raise ValueError("kinds is empty: nothing to run")
+    return config
 
 
-def config_from_args(args):
-    """The checked configuration for parsed command-line ``args`` -> dict."""
-    base = FULL_SPEC_CONFIG if args.full else OVERFIT_CONFIG
-    options = {
-        "dataset": args.dataset,
-        "n_train": args.n_train,
-        "n_val": args.n_val,
-        "epochs": args.epochs,
-        "label_noise": args.label_noise,
-        "batch_size": args.batch_size,
-        # One strength stays a number (the configuration, and its hash, of a run without a sweep).
-        "l1_strength": args.l1 if args.l1 is None or len(args.l1) > 1 else args.l1[0],
-        "l2_strength": args.l2 if args.l2 is None or len(args.l2) > 1 else args.l2[0],
-        "kinds": args.kinds,
-        "seeds": args.seeds,
-        "learning_rate": args.learning_rate,
-    }
-    return make_config(base, **{k: v for k, v in options.items() if v is not None})
+def sweep_config(base, strengths_by_kind, seed=0):
+    """``base`` with one run per strength of each kind, ``{"l2": [...], "l1": [...]}``, for one seed -> dict."""
+    if not isinstance(strengths_by_kind, dict) or not strengths_by_kind:
+        raise ValueError(f"strengths_by_kind must be a dict like {{'l2': [1e-3, 1e-2]}}, got {strengths_by_kind!r}")
+    penalties = [
+        asdict(Penalty.of(check_choice("sweep kind", kind, ("l1", "l2")), check_positive("strength", strength)))
+        for kind, strengths in strengths_by_kind.items()
+        for strength in strengths
+    ]
+    return make_config(base, kinds=list(strengths_by_kind), seeds=[seed], penalties=penalties)
 
 
-def main(argv=None):
-    """Run the experiment from the command line -> exit code (0 done, 1 failed, 2 bad option)."""
+def experiment_data(config, path=None):
+    """The data a configuration names: split, then its training labels made noisy -> helpers.data.Dataset."""
+    data = load_dataset(
+        config["dataset"],
+        n_train=config["n_train"],
+        n_val=config["n_val"],
+        n_test=config["n_test"],
+        split_seed=config["split_seed"],
+        path=path,
+    )
+    return with_label_noise(data, config["label_noise"], seed=config["split_seed"]) if config["label_noise"] else data
 
-    parser = build_parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as stop:  # --help (0) or a bad option (2): return the code, main() never exits itself
-        return stop.code
-    argv = sys.argv[1:] if argv is None else list(argv)
-    try:
-        config = config_from_args(args)
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
-        if args.data_path and config["dataset"] != "mnist":
-            raise ValueError(f"--data-path is only for --dataset mnist, not {config['dataset']!r}")
-        out = check_writable_dir("--out", args.out or Path("results") / f"experiment-{stamp}-{config_hash(config)}")
-    except (ValueError, TypeError) as error:
-        print(f"{parser.prog}: error: {error}", file=sys.stderr)
-        return 2
-    matplotlib.use("Agg")  # files only, no window
-    if args.ray:
-        try:  # before the data: a cluster that does not answer is known in seconds
-            cluster = connect(args.ray)
-        except ClusterError as error:
-            print(f"{parser.prog}: error: {error}", file=sys.stderr)
-            return 1
-    try:
-        data = experiment_data(config, path=args.data_path)
-    except (DataUnavailableError, CorruptDataError) as error:
-        hint = " With --full, '--dataset fashion-mnist' is the offline full-size run." if args.full else ""
-        print(f"{parser.prog}: error: {error}{hint}", file=sys.stderr)
-        return 1
-    except ValueError as error:  # e.g. n_train larger than the source
-        print(f"{parser.prog}: error: {error}", file=sys.stderr)
-        return 2
-    # The main job takes the fast path where the CPU has it, unless told otherwise (--no-fast-path, $COURSE_FAST_PATH).
-    fast_path = False if args.no_fast_path else os.environ.get(FAST_PATH_ENV, "auto")
-    # Locally all penalties of a seed train side by side in one fit; a Ray trial trains one.
-    models_per_fit = 1 if args.ray else len(config["penalties"])
-    setup_notebook(seed=config["seeds"][0], threads=args.threads, fast_path=fast_path, models_per_fit=models_per_fit)
-    policy, reason = choose_dtype_policy(fast_path)
-    _stderr(f"data: {data.summary()}")
-    runs = f"{len(config['penalties'])} penalties x {len(config['seeds'])} seed(s), {config['epochs']} epochs each"
-    if args.ray:
-        _stderr(
-            f"Ray {cluster['ray_version']} at {args.ray}: {cluster['nodes']} node(s), {cluster['cpus']} CPUs; "
-            f"{runs}: one trial per run, {args.threads} CPUs each; output: {out}"
+
+def run_experiment(config, data=None, log=None):
+    """Train once per (penalty, seed) of a :func:`make_config` dict -> JSON-able results.
+
+    All penalties of a seed train side by side in one fit (helpers.training.train_cnns). Each run has its
+    per-epoch history and, after training, accuracy and data loss on the whole training set (and
+    ``train_true``, against the true labels when some were made wrong), validation and test sets.
+    ``log`` gets a progress line per epoch. Runs are listed penalty by penalty, seeds inside.
+    """
+    data = data or experiment_data(config)
+    started, clock = datetime.now(timezone.utc), time.perf_counter()
+    penalties = [Penalty(**p) for p in config["penalties"]]
+    runs = [[] for _ in penalties]
+    for seed in config["seeds"]:
+        progress = keras.callbacks.LambdaCallback(
+            on_epoch_end=lambda epoch, logs, seed=seed: log(
+                f"[seed {seed}] epoch {epoch + 1}/{config['epochs']}, training data loss per penalty: "
+                + ", ".join(f"{logs[key]:.3f}" for key in logs if key.endswith("data_loss") and "val_" not in key)
+            )
         )
-    else:
-        _stderr(f"arithmetic: {policy} ({reason})")
-        _stderr(f"runs: {runs}, side by side per seed; output: {out}")
-    failed = []
-    try:
-        if args.ray:
-            results = run_experiment_on_ray(
-                config,
-                data,
-                threads=args.threads,
-                fast_path=fast_path,
-                retries=args.retries,
-                storage=out / "ray-tune",  # Tune's own logs, error.txt of failed trials among them
-                log=_stderr,
-            )
-        else:
-            results = run_experiment(config, data=data, log=None if args.quiet else _stderr)
-    except KeyboardInterrupt:
-        print(f"{parser.prog}: interrupted; nothing written to {out}", file=sys.stderr)
-        return 130
-    except TrialsFailedError as error:  # the finished runs are kept, the failed ones listed in results.json
-        results, failed = error.results, error.failed
-    finally:
-        if args.ray:
-            disconnect()
-    results["command"] = " ".join(["python -m helpers.experiment", *argv])
-    results["threads"] = args.threads
-    if results["runs"]:
-        results["table"] = format_table(results)
-    path = save_results(results, out)
-    figures = save_figures(results, out) if results["runs"] else []
-    print(f"{data.summary()}")
-    print(
-        f"{config['epochs']} epochs, batch {config['batch_size']}, seeds {config['seeds']}; "
-        f"train = all {len(data.y_train):,} training images after training\n"
+        fit_clock = time.perf_counter()
+        trained = train_cnns(
+            data,
+            penalties,
+            num_epochs=config["epochs"],
+            batch_size=config["batch_size"],
+            seed=seed,
+            learning_rate=config["learning_rate"],
+            callbacks=[progress] if log else None,
+        )
+        seconds = round((time.perf_counter() - fit_clock) / len(penalties), 2)  # a shared fit's time, split evenly
+        for penalty, run, listed in zip(penalties, trained, runs, strict=True):
+            record = {**asdict(penalty), "kind": penalty.kind, "label": penalty.label, "seed": seed}
+            record["train_seconds"] = seconds
+            record["history"] = {name: values.tolist() for name, values in run.history.items()}
+            record["train"] = evaluate(run.model, data.x_train, data.y_train)
+            if data.y_train_true is not None:  # how many training images it gets right by their true label
+                record["train_true"] = evaluate(run.model, data.x_train, data.y_train_true)
+            record["test"] = evaluate(run.model, data.x_test, data.y_test)
+            if len(data.y_val):
+                record["val"] = evaluate(run.model, data.x_val, data.y_val)
+            listed.append(record)
+    return {
+        "config": config,
+        "data": {"name": data.name, "source": data.source, "split": data.split, "summary": data.summary()},
+        "versions": {"python": platform.python_version(), "keras": keras.__version__, "numpy": np.__version__},
+        "dtype_policy": keras.mixed_precision.global_policy().name,
+        "started_utc": started.isoformat(timespec="seconds"),
+        "wall_seconds": round(time.perf_counter() - clock, 1),
+        "runs": [record for listed in runs for record in listed],
+    }
+
+
+def published_experiment(name, config, log=print, borrowed=False):
+    """:func:`run_experiment`'s results for ``config``, published (helpers.published): trained only when needed."""
+
+    def train():
+        return {"results_json": np.array(json.dumps(run_experiment(config)))}
+
+    return json.loads(str(published_or_trained(name, config, train, log=log, borrowed=borrowed)["results_json"]))
+
+
+def summarize(results):
+    """One row per penalty, over its seeds -> list of dicts (means; test accuracy also its std and values).
+
+    ``test_vs_first``: the first penalty's runs (usually none) compared with this one's, seed by seed
+    (helpers.compare.paired_difference), when both have the same two or more seeds.
+    """
+    rows = {}
+    for run in results["runs"]:
+        rows.setdefault(run["label"], []).append(run)
+    summary = []
+    for label, runs in rows.items():
+        test_accuracy = np.array([r["test"]["accuracy"] for r in runs])
+        row = {
+            "label": label,
+            "kind": runs[0]["kind"],
+            "l1_strength": runs[0]["l1_strength"],
+            "l2_strength": runs[0]["l2_strength"],
+            "seeds": [r["seed"] for r in runs],
+            "test_accuracy_values": test_accuracy.tolist(),
+            "test_accuracy_mean": float(test_accuracy.mean()),
+            # The sample standard deviation (ddof=1): the spread expected from seed to seed.
+            "test_accuracy_std": float(test_accuracy.std(ddof=1)) if len(runs) > 1 else math.nan,
+        }
+        for split in ("train", "train_true", "test", "val"):
+            for metric in ("accuracy", "data_loss"):
+                if split in runs[0]:
+                    row[f"{split}_{metric}"] = float(np.mean([r[split][metric] for r in runs]))
+        row["gap_accuracy"] = row["train_accuracy"] - row["test_accuracy"]
+        row["gap_data_loss"] = row["test_data_loss"] - row["train_data_loss"]
+        if summary and summary[0]["seeds"] == row["seeds"] and len(row["seeds"]) > 1:
+            row["test_vs_first"] = paired_difference(summary[0]["test_accuracy_values"], row["test_accuracy_values"])
+        summary.append(row)
+    return summary
+
+
+def format_table(results):
+    """An aligned text table of :func:`summarize`: accuracy and data loss per penalty, the gain over the first.
+
+    With wrong training labels, training accuracy is shown against the given (partly wrong) labels and
+    against the true ones: fitting the given labels is memorizing the mistakes.
+    """
+    summary = summarize(results)
+    noisy = "train_true_accuracy" in summary[0]
+    train = f"{'train acc (given / true labels)':>32}" if noisy else f"{'train acc':>11}"
+    header = (
+        f"{'penalty':<20}{'seeds':>6}{train}{'test acc (mean ± std)':>24}{'vs ' + summary[0]['label']:>28}"
+        f"{'train data loss':>17}{'test data loss':>16}"
     )
-    if results["runs"]:
-        print(results["table"])
-    print(f"\nwall time {results['wall_seconds']:.0f} s; wrote {path}{''.join(', ' + f.name for f in figures)}")
-    if failed:
-        for trial in failed:
-            print(
-                f"{parser.prog}: error: trial {trial['label']} seed {trial['seed']} failed "
-                f"{args.retries + 1} time(s): {trial['error']} (Tune's logs: {out / 'ray-tune'})",
-                file=sys.stderr,
-            )
-        return 1
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    lines = [header, "-" * len(header)]
+    for index, row in enumerate(summary):
+        spread = f" ± {row['test_accuracy_std']:.4f}" if len(row["seeds"]) > 1 else " (1 seed)"
+        if index == 0:
+            versus = ""
+        elif "test_vs_first" in row:
+            versus = f"{100 * row['test_vs_first'].mean:+.1f} pt ± {100 * row['test_vs_first'].standard_error:.1f} (SE)"
+        else:
+            versus = f"{100 * (row['test_accuracy_mean'] - summary[0]['test_accuracy_mean']):+.1f} pt"
+        fitted = f"{row['train_accuracy']:.4f}" + (f" / {row['train_true_accuracy']:.4f}" if noisy else "")
+        test = f"{row['test_accuracy_mean']:.4f}{spread}"
+        lines.append(
+            f"{row['label']:<20}{len(row['seeds']):>6}{fitted:>{len(train)}}{test:>24}{versus:>28}"
+            f"{row['train_data_loss']:>17.4f}{row['test_data_loss']:>16.4f}"
+        )
+    return "\n".join(lines)

@@ -1,7 +1,6 @@
 """Lesson 01's helpers: penalized linear fits, the 2-D picture of L1 and L2, and λ across frameworks.
 
-Linear least squares with an L1 or L2 penalty, in Keras' convention (closed-form ridge, ISTA lasso).
-
+Linear least squares with an L1 or L2 penalty, in Keras' convention (closed-form ridge, scikit-learn's Lasso).
 Objective (``X``: (n, d), ``y``: (n,), ``coef``: (d,), ``intercept``: scalar)::
 
     J = (1/n)·‖y − X·coef − intercept‖²  +  l2_strength·‖coef‖²  +  l1_strength·‖coef‖₁
@@ -9,9 +8,7 @@ Objective (``X``: (n, d), ``y``: (n,), ``coef``: (d,), ``intercept``: scalar)::
 The intercept is never penalized (as in Keras' ``kernel_regularizer`` and scikit-learn).
 Also here: polynomial fits for the overfitting slider and the 2-D geometry of lesson 01.
 
-Conventions: Convert a penalty strength between the conventions of Keras, the seed text, PyTorch and scikit-learn.
-
-The reference is Keras' convention: the mean data loss plus ``f * sum(w**2)`` (L2)
+λ across frameworks: the reference is Keras' convention: the mean data loss plus ``f * sum(w**2)`` (L2)
 or ``f * sum(|w|)`` (L1), no 1/2, no 1/n. Two objectives that differ only by a
 positive overall factor have the same minimizer, so each framework's strength maps
 to one Keras strength ``f``, sometimes through the number of training samples ``n``.
@@ -29,24 +26,18 @@ from numpy.polynomial import legendre
 from sklearn.linear_model import Lasso
 from sklearn.preprocessing import StandardScaler
 
-from helpers.internal.validation import check_choice, check_nonnegative, check_positive_int
+from helpers._validation import check_choice, check_int, check_nonnegative
 from helpers.penalties import soft_threshold
 
 __all__ = [
-    "CONVENTIONS",
-    "FRAMEWORKS",
-    "Convention",
     "ball_boundary",
     "convention_rows",
     "fit_polynomial",
     "from_keras",
-    "lasso_ista",
     "level_curve",
     "make_poly_data",
     "penalized_optimum_2d",
-    "polynomial_features",
     "quadratic_from_data",
-    "ridge_closed_form",
     "to_keras",
 ]
 
@@ -71,11 +62,6 @@ def _centered(X, y, fit_intercept):
     return X - x_mean, y - y_mean, x_mean, y_mean
 
 
-def _step_size(Xc):
-    """1/L, with L = (2/n)·λ_max(XᵀX) the Lipschitz constant of the data-loss gradient."""
-    return 1.0 / (2.0 / Xc.shape[0] * np.linalg.eigvalsh(Xc.T @ Xc)[-1])
-
-
 def ridge_closed_form(X, y, l2_strength, fit_intercept=True):
     """Solve (XᵀX/n + l2_strength·I)·coef = Xᵀy/n on centred data -> (coef (d,), intercept)."""
     X, y = _check_xy(X, y)
@@ -86,34 +72,12 @@ def ridge_closed_form(X, y, l2_strength, fit_intercept=True):
     return coef, float(y_mean - x_mean @ coef)
 
 
-def lasso_ista(X, y, l1_strength, max_steps=100_000, tol=1e-12, fit_intercept=True):
-    """Proximal gradient (ISTA): a gradient step on the data loss, then soft-threshold -> (coef, intercept, steps).
-
-    Stops when no coefficient moves by more than ``tol`` in one step.
-    """
-    X, y = _check_xy(X, y)
-    l1_strength = check_nonnegative("l1_strength", l1_strength)
-    max_steps = check_positive_int("max_steps", max_steps)
-    tol = check_nonnegative("tol", tol)
-    Xc, yc, x_mean, y_mean = _centered(X, y, fit_intercept)
-    step = _step_size(Xc)
-    coef = np.zeros(X.shape[1])
-    for steps in range(1, max_steps + 1):  # noqa: B007 (the count is returned)
-        gradient = 2.0 / len(yc) * Xc.T @ (Xc @ coef - yc)
-        new_coef = soft_threshold(coef - step * gradient, step * l1_strength)
-        moved = np.max(np.abs(new_coef - coef))
-        coef = new_coef
-        if moved <= tol:
-            break
-    return coef, float(y_mean - x_mean @ coef), steps
-
-
 def make_poly_data(n_train=20, n_val=200, noise=0.25, seed=0):
     """Noisy samples of sin(πx) on [-1, 1] -> dict of x_train, y_train, x_val, y_val (1-D arrays)."""
-    n_train = check_positive_int("n_train", n_train, minimum=2)
-    n_val = check_positive_int("n_val", n_val)
+    n_train = check_int("n_train", n_train, 2)
+    n_val = check_int("n_val", n_val, 1)
     noise = check_nonnegative("noise", noise)
-    seed = check_positive_int("seed", seed, minimum=0)
+    seed = check_int("seed", seed, 0)
     rng = np.random.default_rng(seed)
     x_train, x_val = rng.uniform(-1, 1, n_train), rng.uniform(-1, 1, n_val)
     return {
@@ -130,7 +94,7 @@ def polynomial_features(x, degree):
     They span the same functions as x, x², …, x^degree, but on [-1, 1] they are far
     less correlated than raw powers, so the Lasso solver converges in milliseconds.
     """
-    degree = check_positive_int("degree", degree)
+    degree = check_int("degree", degree, 1)
     return legendre.legvander(np.asarray(x, dtype=np.float64).ravel(), degree)[:, 1:]
 
 
@@ -200,7 +164,7 @@ def penalized_optimum_2d(A, w_ls, kind, strength):
 def level_curve(A, w_ls, level, num_points=181):
     """Points (2, num_points) of the ellipse (w − w_ls)ᵀA(w − w_ls) = level (level >= 0)."""
     level = check_nonnegative("level", level)
-    num_points = check_positive_int("num_points", num_points, minimum=3)
+    num_points = check_int("num_points", num_points, 3)
     A = np.asarray(A, dtype=np.float64)
     if A.shape != (2, 2) or not np.isfinite(A).all() or not np.allclose(A, A.T):
         raise ValueError(f"A must be a symmetric (2, 2) matrix of finite numbers, got shape {A.shape}")
@@ -216,7 +180,7 @@ def ball_boundary(kind, radius, num_points=181):
     """Points (2, num_points) of {‖w‖₁ = radius} ('l1', a diamond) or {‖w‖₂ = radius} ('l2', a circle)."""
     check_choice("kind", kind, ("l1", "l2"))
     radius = check_nonnegative("radius", radius)
-    num_points = check_positive_int("num_points", num_points, minimum=5)
+    num_points = check_int("num_points", num_points, 5)
     angles = np.linspace(0, 2 * np.pi, num_points)
     circle = np.stack([np.cos(angles), np.sin(angles)])
     if kind == "l2":
@@ -339,9 +303,9 @@ def _checked(name, value, n, convention):
             raise ValueError(
                 f"n (the number of training samples) is required for {convention.framework} {convention.kind}"
             )
-        n = check_positive_int("n", n)
+        n = check_int("n", n, 1)
     elif n is not None:
-        n = check_positive_int("n", n)  # not used, but a wrong value is still a mistake worth reporting
+        n = check_int("n", n, 1)  # not used, but a wrong value is still a mistake worth reporting
     return value, n
 
 

@@ -1,24 +1,19 @@
-"""Lesson 05: decoupled weight decay, a λ warm-up, dropout, augmentation and early stopping, on lesson 02's regime.
+"""Lesson 05: decoupled weight decay, a λ warm-up, dropout, augmentation and early stopping, in lesson 02's regime.
 
-Every recipe trains through :func:`train_variant`, which starts from the
-weights and batch order that :func:`helpers.training.train_cnn` (and so lesson 02's
-experiment) gives the same seed. A recipe trained here on seed s is therefore paired
-with lesson 02's no-penalty and L2 runs of seed s, which are not trained again.
+Every recipe trains through :func:`train_variant`: helpers.training.train_cnn with the recipe's model and
+callbacks, from the weights and batch order that ``train_cnn`` (and so lesson 02's experiment) gives the
+same seed. A recipe trained here on seed s is therefore paired with lesson 02's no-penalty and L2 runs
+of seed s, which are not trained again.
 
-- :func:`variant_config`: the configuration a table of recipes is keyed by (lesson 02's
-  regime, the seeds, the recipes).
-- :func:`variant_table`: train every recipe on every seed -> per-(recipe, seed) arrays.
-- :func:`recipe_row`: one recipe's per-seed values from such a table.
-- :func:`early_stopping_epochs`: where ``keras.callbacks.EarlyStopping`` stops and which
-  epoch's weights it restores, read off a validation curve (no training).
-- :func:`build_variant_cnn` / :func:`train_variant`: the seed's CNN (built by
-  :func:`helpers.models.build_cnn`, unchanged) plus dropout, augmentation, early stopping
-  or decoupled weight decay; with none of them it trains exactly like ``train_cnn``.
-- :class:`ScheduledPenalty` + :class:`StrengthSchedule`: an L2 penalty whose strength
-  lives in a Keras variable that a callback changes between epochs (no rebuild, no recompile).
-
-This module imports Keras (its classes subclass Keras'), and so starts TensorFlow: in a
-lesson, call ``setup_notebook()`` first.
+- :func:`variant_config`: the configuration a table of recipes is keyed by (lesson 02's regime, the
+  seeds, the recipes); :func:`variant_table` trains every recipe on every seed; :func:`recipe_row`
+  reads one recipe's per-seed values.
+- :func:`early_stopping_epochs`: where ``keras.callbacks.EarlyStopping`` stops and which epoch's
+  weights it restores, read off a validation curve (no training).
+- :func:`build_variant_cnn`: the seed's CNN (helpers.models.build_cnn, unchanged) with dropout,
+  augmentation or decoupled weight decay.
+- :class:`ScheduledPenalty` and :class:`StrengthSchedule`: an L2 penalty whose strength lives in a
+  Keras variable that a callback changes between epochs (no rebuild, no recompile).
 """
 
 import dataclasses
@@ -28,31 +23,16 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
-from helpers.internal.fast_fit import fit_model
-from helpers.internal.validation import (
-    check_choice,
-    check_nonnegative,
-    check_positive,
-    check_positive_int,
-    check_probability,
-)
+from helpers._validation import check_choice, check_int, check_nonnegative, check_positive, check_share
 from helpers.models import build_cnn, compile_cnn
-from helpers.notebook import reseed
 from helpers.penalties import PENALTY_KINDS, Penalty
-from helpers.training import TrainingRun, evaluate
+from helpers.training import evaluate, train_cnn
 from helpers.weights import kernels
 
 __all__ = [
-    "RECIPE_KEYS",
-    "REGIME_KEYS",
-    "ScheduledPenalty",
-    "StrengthSchedule",
-    "VariableL2",
     "build_variant_cnn",
     "early_stopping_epochs",
-    "linear_warmup",
     "recipe_row",
-    "scheduled_l2",
     "train_variant",
     "variant_config",
     "variant_table",
@@ -103,7 +83,7 @@ def variant_config(regime, runs, seeds):
             raise ValueError(
                 f"run {name!r}: unknown argument(s) {', '.join(unknown)}; allowed: {', '.join(RECIPE_KEYS)}"
             )
-    seeds = [check_positive_int("seed", seed, minimum=0) for seed in seeds]
+    seeds = [check_int("seed", seed, 0) for seed in seeds]
     if not seeds or len(set(seeds)) != len(seeds):
         raise ValueError(f"seeds must be a non-empty list of distinct integers >= 0, got {seeds}")
     return {
@@ -187,7 +167,7 @@ def early_stopping_epochs(val_losses, patience):
     losses = np.asarray(val_losses, dtype=float)
     if losses.ndim != 1 or losses.size == 0 or not np.isfinite(losses).all():
         raise ValueError(f"val_losses must be a non-empty 1-D sequence of finite numbers, got {val_losses!r}")
-    patience = check_positive_int("patience", patience, minimum=0)
+    patience = check_int("patience", patience, 0)
     best, best_epoch, wait = math.inf, 0, 0
     for epoch, loss in enumerate(losses):
         wait += 1
@@ -242,7 +222,7 @@ def scheduled_l2(l2_strength, initial_strength=0.0):
 def linear_warmup(target_strength, warmup_epochs):
     """Schedule epoch -> strength: 0 at epoch 0, rising linearly to ``target_strength`` at ``warmup_epochs``."""
     target_strength = check_nonnegative("target_strength", target_strength)
-    warmup_epochs = check_positive_int("warmup_epochs", warmup_epochs)
+    warmup_epochs = check_int("warmup_epochs", warmup_epochs, 1)
 
     def schedule(epoch):
         return target_strength * min(1.0, epoch / warmup_epochs)
@@ -278,11 +258,11 @@ def build_variant_cnn(
     """The seed's CNN from ``build_cnn`` (same layers, same initial weights), optionally with
     augmentation in front, dropout after ``dense1``, and Adam's decoupled weight decay (biases excluded).
     """
-    dropout_rate = check_probability("dropout_rate", dropout_rate, "the share of units dropped")
+    dropout_rate = check_share("dropout_rate", dropout_rate, "the share of units dropped")
     if weight_decay is not None:
         weight_decay = check_nonnegative("weight_decay", weight_decay)
     check_positive("learning_rate", learning_rate)  # NaN or 0 would train nothing, silently
-    base = build_cnn(penalty, learning_rate=learning_rate, compile_model=False)
+    base = build_cnn(penalty, learning_rate=learning_rate)
     inputs = keras.Input(shape=(28, 28, 1))
     x = inputs
     if augment:  # active in fit() only; evaluate() and predict() see the images unchanged
@@ -315,17 +295,13 @@ def train_variant(
     seed=0,
     learning_rate=1e-3,
 ):
-    """``train_cnn`` plus the other regularizers; every argument is JSON-able, so a dict of them names a run.
+    """``train_cnn`` plus the other regularizers -> helpers.training.TrainingRun, with ``history["epochs_run"]``.
 
-    ``warmup_epochs > 0`` (L2 only) raises the L2 strength linearly from 0 over that many epochs.
-    ``early_stopping_patience`` stops on the validation data loss and restores the best weights.
-    Returns a :class:`helpers.training.TrainingRun` (with ``history["epochs_run"]``).
+    Every argument is JSON-able, so a dict of them names a recipe. ``warmup_epochs > 0`` (L2 only) raises
+    the L2 strength linearly from 0 over that many epochs. ``early_stopping_patience`` stops on the
+    validation data loss and restores the best weights.
     """
     check_choice("penalty kind", kind, PENALTY_KINDS)
-    warmup_epochs = check_positive_int("warmup_epochs", warmup_epochs, minimum=0)
-    num_epochs = check_positive_int("num_epochs", num_epochs)
-    batch_size = check_positive_int("batch_size", batch_size)
-    seed = check_positive_int("seed", seed, minimum=0)
     callbacks = []
     if warmup_epochs:
         if kind != "l2":
@@ -335,51 +311,25 @@ def train_variant(
     else:
         penalty = Penalty.of(kind, strength)
     if early_stopping_patience is not None:
-        patience = check_positive_int("early_stopping_patience", early_stopping_patience)
         if not len(data.y_val):
             raise ValueError("early_stopping_patience needs validation images (data.y_val is empty)")
+        patience = check_int("early_stopping_patience", early_stopping_patience, 1)
         callbacks.append(
             keras.callbacks.EarlyStopping(
-                monitor="val_data_loss",
-                mode="min",
-                patience=patience,
-                restore_best_weights=True,
+                monitor="val_data_loss", mode="min", patience=patience, restore_best_weights=True
             )
         )
-    reseed(seed)  # same seed -> same initial weights and batch order as train_cnn
-    model = build_variant_cnn(
+    run = train_cnn(
+        data,
         penalty,
-        dropout_rate=dropout_rate,
-        augment=augment,
-        weight_decay=weight_decay,
-        learning_rate=learning_rate,
-    )
-    validation = (data.x_val, data.y_val) if len(data.y_val) else None
-    # Validation in batches of batch_size, as when lesson 04's caches were made (same numbers bit for bit).
-    fitted = fit_model(
-        model,
-        data.x_train,
-        data.y_train,
         num_epochs=num_epochs,
         batch_size=batch_size,
-        validation=validation,
+        seed=seed,
+        learning_rate=learning_rate,
         callbacks=callbacks,
-        validation_batch_size=batch_size,
+        build=lambda: build_variant_cnn(
+            penalty, dropout_rate=dropout_rate, augment=augment, weight_decay=weight_decay, learning_rate=learning_rate
+        ),
     )
-    history = {name: np.asarray(values, dtype=float) for name, values in fitted.history.items()}
-    history["epochs_run"] = np.asarray(len(fitted.history["loss"]))
-    config = {
-        "data": data.summary(),
-        "kind": kind,
-        "strength": float(strength),
-        "warmup_epochs": warmup_epochs,
-        "dropout_rate": float(dropout_rate),
-        "augment": bool(augment),
-        "weight_decay": weight_decay,
-        "early_stopping_patience": early_stopping_patience,
-        "num_epochs": num_epochs,
-        "batch_size": batch_size,
-        "seed": seed,
-        "learning_rate": learning_rate,
-    }
-    return TrainingRun(model=model, history=history, penalty=penalty, config=config)
+    run.history["epochs_run"] = np.asarray(len(run.history["loss"]))
+    return run

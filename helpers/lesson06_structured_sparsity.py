@@ -1,20 +1,14 @@
 """Lesson 06: from zeros to a smaller, faster CNN (group lasso, a physically narrower model, measured).
 
-Scattered zeros (L1) leave every kernel its shape, so a dense kernel multiplies them as
-fast as any number. Group lasso (Wen et al. 2016) penalizes ``λ·Σ_g ‖W_g‖₂`` over whole
-groups: here one group per output unit (a convolution's filter ``kernel[..., j]``, a
-dense layer's column ``kernel[:, j]``). Its proximal step, :class:`GroupProximal`, scales
-each group by ``max(0, 1 − t/‖W_g‖)`` after every optimizer step, so whole filters and
-neurons become exactly zero; :func:`narrow_model` then rebuilds the seed's CNN without
-them, a model that is really smaller and faster (:func:`flops`, :func:`file_sizes`,
-:func:`forward_pass_ms`). :func:`magnitude_prune` and :class:`KeepPruned` are the
-unstructured pruning of Han et al. 2015, for the comparison of L1 and L2 training.
-
-The lesson's trainings (a λ sweep over seeds, the pruning study) are published results
-(:func:`cached_group_lasso_sweep`, :func:`cached_pruning_study`), in lesson 02's regime.
-
-Importing this module imports Keras (two callbacks subclass its ``Callback``), and so
-starts TensorFlow: in a notebook, call :func:`helpers.notebook.setup_notebook` first.
+Scattered zeros (L1) leave every kernel its shape, so a dense kernel multiplies them as fast as any
+number. Group lasso (Wen et al. 2016) penalizes ``λ·Σ_g ‖W_g‖₂`` over whole groups: here one group per
+output unit (a convolution's filter ``kernel[..., j]``, a dense layer's column ``kernel[:, j]``). Its
+proximal step, :class:`GroupProximal`, scales each group by ``max(0, 1 − t/‖W_g‖)`` after every optimizer
+step, so whole filters and neurons become exactly zero; :func:`narrow_model` then rebuilds the seed's
+CNN without them, a model that is really smaller and faster (:func:`flops`, :func:`file_sizes`,
+:func:`forward_pass_ms`). :func:`magnitude_prune` and :class:`KeepPruned` are Han et al.'s (2015)
+unstructured pruning, for the comparison of L1- and L2-trained networks. The lesson's trainings are
+published results, in lesson 02's regime (helpers.experiment).
 """
 
 import dataclasses
@@ -26,47 +20,42 @@ import warnings
 from pathlib import Path
 
 import keras
+import matplotlib.pyplot as plt
 import numpy as np
 import tensorflow as tf
 
-from helpers.internal.fast_fit import fit_model
-from helpers.internal.validation import check_choice, check_positive, check_positive_int, check_probability
-from helpers.lesson02_cnn_penalties import experiment_data, make_config
-from helpers.lesson03_weights_and_sparsity import ProximalL1
-from helpers.models import compile_cnn
-from helpers.notebook import reseed
-from helpers.penalties import Penalty
+from helpers._validation import check_choice, check_positive, check_share
+from helpers.experiment import experiment_data
+from helpers.models import build_cnn, compile_cnn
+from helpers.penalties import Penalty, ProximalL1
 from helpers.plotting import penalty_style
 from helpers.published import published_or_trained
 from helpers.training import evaluate, train_cnn
 
 __all__ = [
     "PRUNABLE",
-    "GroupProximal",
-    "KeepPruned",
-    "cached_group_lasso_sweep",
-    "cached_pruning_study",
+    "PRUNING_PENALTIES",
+    "PRUNING_SPARSITIES",
+    "REGIME_CHANGES",
+    "SWEEP_STRENGTHS",
     "dead_units",
     "draw_trade_off",
     "file_sizes",
     "flops",
     "forward_pass_ms",
-    "group_norms",
     "group_shrink",
-    "kept_units",
-    "magnitude_prune",
+    "group_weights",
     "narrow_model",
-    "paired_times",
     "parameter_count",
-    "run_group_lasso_sweep",
-    "run_pruning_study",
-    "seed_model",
+    "published_group_lasso_sweep",
+    "published_pruning_study",
+    "stored_model",
     "trade_off_figure",
+    "unit_costs",
 ]
 
 # The layers whose output units group lasso may remove: every weighted layer but the output (10 classes stay).
 PRUNABLE = ("conv1", "conv2", "conv3", "dense1")
-_SEED_WIDTHS = {"conv1": 32, "conv2": 64, "conv3": 64, "dense1": 64, "output": 10}
 _SEED_LAYERS = ("conv1", "pool1", "conv2", "pool2", "conv3", "flatten", "dense1", "output")
 
 
@@ -86,7 +75,7 @@ def group_shrink(kernel, threshold):
     """
     axes = list(range(len(kernel.shape) - 1))
     norms = tf.sqrt(tf.reduce_sum(tf.square(kernel), axis=axes))
-    scale = tf.maximum(1.0 - threshold / tf.maximum(norms, tf.keras.backend.epsilon()), 0.0)
+    scale = tf.maximum(1.0 - threshold / tf.maximum(norms, keras.config.epsilon()), 0.0)
     return kernel * scale
 
 
@@ -198,33 +187,12 @@ def dead_units(model):
     return {name: model.get_layer(name).kernel.shape[-1] - len(kept[name]) for name in PRUNABLE}
 
 
-def seed_model(widths=None, weights=None, learning_rate=1e-3):
-    """The seed's CNN (float32) with ``widths`` ``{layer: units}`` (default the seed's), compiled -> model.
-
-    ``weights``: ``{layer: (kernel, bias)}`` to set. Built in float32 whatever the training policy,
-    so that models compared for speed or predictions compute alike.
-    """
-    widths = {**_SEED_WIDTHS, **(widths or {})}
-    for name, units in widths.items():
-        check_positive_int(f"widths[{name!r}]", units)
-    # Same layers as helpers.models.seed_cnn_layers, with other widths and no penalty.
-    model = keras.Sequential(
-        [
-            keras.Input(shape=(28, 28, 1)),
-            keras.layers.Conv2D(widths["conv1"], 3, activation="relu", name="conv1", dtype="float32"),
-            keras.layers.MaxPooling2D(2, name="pool1", dtype="float32"),
-            keras.layers.Conv2D(widths["conv2"], 3, activation="relu", name="conv2", dtype="float32"),
-            keras.layers.MaxPooling2D(2, name="pool2", dtype="float32"),
-            keras.layers.Conv2D(widths["conv3"], 3, activation="relu", name="conv3", dtype="float32"),
-            keras.layers.Flatten(name="flatten", dtype="float32"),
-            keras.layers.Dense(widths["dense1"], activation="relu", name="dense1", dtype="float32"),
-            keras.layers.Dense(10, activation="softmax", name="output", dtype="float32"),
-        ],
-        name="seed_cnn",
-    )
-    for name, (kernel, bias) in (weights or {}).items():
+def cnn_with_weights(weights, learning_rate=1e-3):
+    """The seed's CNN with ``weights`` ``{layer: (kernel, bias)}`` of every weighted layer (widths from their shapes)."""
+    model = build_cnn(widths={name: weights[name][0].shape[-1] for name in PRUNABLE}, learning_rate=learning_rate)
+    for name, (kernel, bias) in weights.items():
         model.get_layer(name).set_weights([np.asarray(kernel), np.asarray(bias)])
-    return compile_cnn(model, learning_rate)
+    return model
 
 
 def _weights_of(model):
@@ -282,10 +250,8 @@ def narrow_model(model, learning_rate=1e-3, fold_biases=True):
                 per_channel = next_kernel
             weights[next_name] = [next_kernel, next_bias + constant @ per_channel[removed]]
             kept_inputs = units
-    return seed_model(
-        {name: len(units) for name, units in keep.items()},
-        {name: (k.astype(np.float32), b.astype(np.float32)) for name, (k, b) in narrowed.items()},
-        learning_rate,
+    return cnn_with_weights(
+        {name: (k.astype(np.float32), b.astype(np.float32)) for name, (k, b) in narrowed.items()}, learning_rate
     )
 
 
@@ -332,10 +298,6 @@ def forward_pass_ms(models, batch_sizes=(1, 256), repeats=50, images=None):
     same images each time (``images``, default zeros), three warm-up calls per model first
     (compiling the graph).
     """
-    repeats = check_positive_int("repeats", repeats)
-    batch_sizes = [check_positive_int("batch_sizes", b) for b in batch_sizes]
-    if not isinstance(models, dict) or not models:
-        raise ValueError("models must be a non-empty dict {name: Keras model}")
     if images is None:
         images = np.zeros((max(batch_sizes), 28, 28, 1), dtype=np.float32)
     calls = {name: tf.function(lambda x, model=model: model(x, training=False)) for name, model in models.items()}
@@ -358,12 +320,10 @@ def forward_pass_ms(models, batch_sizes=(1, 256), repeats=50, images=None):
 def paired_times(rounds):
     """``{name: [ms per round]}``, the models timed in turn each round -> ``{name: ms}``, robust to other work.
 
-    The first model is the reference: its fastest round. Every other model gets the median over
-    rounds of its time divided by the reference's in the same round, times that fastest round.
-    A ratio between two models is then a median of paired ratios. Why: with two trainings running
-    beside it on 2 cores, the ratio of each model's own fastest round ranged over 0.84-1.27 for
-    two models of the same shape, and 1.25-2.01 for dense vs λ = 0.3 at 256 images (15 trials of
-    50 rounds); the paired median ranged over 0.95-1.02 and 1.50-1.70.
+    The first model is the reference: its fastest round. Every other model gets the median over rounds
+    of its time divided by the reference's in the same round, times that fastest round: a ratio between
+    two models is a median of paired ratios, which other work on the machine moves far less than the
+    ratio of each model's own fastest round.
     """
     reference, *_ = rounds
     base = np.asarray(rounds[reference], dtype=float)
@@ -376,7 +336,7 @@ def magnitude_prune(weights, sparsity):
     ``weights`` is ``{layer: kernel}``; biases are not pruned. Returns ``{layer: pruned kernel}``
     (new arrays). Ties at the threshold are broken by position, so the share is exact.
     """
-    sparsity = check_probability("sparsity", sparsity, "the share of weights to remove")  # below 1: some stay
+    sparsity = check_share("sparsity", sparsity, "the share of weights to remove")  # below 1: some stay
     if sparsity == 0:
         warnings.warn("sparsity=0 removes no weight: the pruned kernels are copies", stacklevel=2)
     pruned = {}
@@ -409,10 +369,9 @@ class KeepPruned(keras.callbacks.Callback):
 
 
 def _training_data(config):
-    """The regime's checked configuration and data, without validation images (no per-epoch validation pass)."""
-    config = make_config(config)
+    """The regime's data without validation images (no validation pass after every epoch)."""
     data = experiment_data(config)
-    return config, dataclasses.replace(data, x_val=data.x_val[:0], y_val=data.y_val[:0])
+    return dataclasses.replace(data, x_val=data.x_val[:0], y_val=data.y_val[:0])
 
 
 def _layer_weights(model):
@@ -434,9 +393,9 @@ def _train(config, data, seed, penalty=None, callbacks=None):
 def _fine_tune(model, data, config, seed, epochs, callbacks=None):
     """``epochs`` more epochs of ``model`` (compiled with its fine-tuning rate) on the training images, seeded."""
     if epochs:
-        reseed(seed)
-        fit_model(
-            model, data.x_train, data.y_train, num_epochs=epochs, batch_size=config["batch_size"], callbacks=callbacks
+        keras.utils.set_random_seed(seed)
+        model.fit(
+            data.x_train, data.y_train, batch_size=config["batch_size"], epochs=epochs, callbacks=callbacks, verbose=0
         )
     return evaluate(model, data.x_test, data.y_test)["accuracy"]
 
@@ -462,10 +421,7 @@ def run_group_lasso_sweep(
     with scattered exact zeros (``l1``: lesson 03's proximal L1 step, λ = 3e-4), with its
     ``l1_test_accuracy``; no weights and no L1 model with ``keep_weights=False``.
     """
-    strengths = [check_positive("strengths", s) for s in strengths]
-    fine_tune_epochs = check_positive_int("fine_tune_epochs", fine_tune_epochs, minimum=0)
-    fine_tune_rate = check_positive("fine_tune_rate", fine_tune_rate)
-    config, data = _training_data(config)
+    data = _training_data(config)
     seeds = config["seeds"]
     shape = (len(strengths), len(seeds))
     arrays = {"strength": np.array(strengths), "seed": np.array(seeds), "kept": np.zeros((*shape, 4), int)}
@@ -473,19 +429,19 @@ def run_group_lasso_sweep(
         arrays[name] = np.full(shape, np.nan)
     arrays["dense_test_accuracy"], arrays["dense_tuned_test_accuracy"] = np.zeros(len(seeds)), np.zeros(len(seeds))
     for r, seed in enumerate(seeds):
-        dense = seed_model(weights=_layer_weights(_train(config, data, seed)), learning_rate=fine_tune_rate)
+        dense = cnn_with_weights(_layer_weights(_train(config, data, seed)), learning_rate=fine_tune_rate)
         arrays["dense_test_accuracy"][r] = evaluate(dense, data.x_test, data.y_test)["accuracy"]
         if r == 0 and keep_weights:
             _store_weights(arrays, "dense", dense)
         arrays["dense_tuned_test_accuracy"][r] = _fine_tune(dense, data, config, seed, fine_tune_epochs)
     if keep_weights:
-        l1 = seed_model(weights=_layer_weights(_train(config, data, seeds[0], callbacks=[ProximalL1(3e-4)])))
+        l1 = cnn_with_weights(_layer_weights(_train(config, data, seeds[0], callbacks=[ProximalL1(3e-4)])))
         arrays["l1_test_accuracy"] = np.array(evaluate(l1, data.x_test, data.y_test)["accuracy"])
         _store_weights(arrays, "l1", l1)
     for i, strength in enumerate(strengths):
         for r, seed in enumerate(seeds):
             trained = _train(config, data, seed, callbacks=[GroupProximal(strength, weighting)])
-            masked = seed_model(weights=_layer_weights(trained))
+            masked = cnn_with_weights(_layer_weights(trained))
             kept = kept_units(masked)
             arrays["kept"][i, r] = [len(units) for units in kept.values()]
             arrays["test_accuracy"][i, r] = evaluate(masked, data.x_test, data.y_test)["accuracy"]
@@ -504,7 +460,7 @@ def run_group_lasso_sweep(
     return arrays
 
 
-def cached_group_lasso_sweep(
+def published_group_lasso_sweep(
     config,
     strengths,
     weighting="cost",
@@ -513,10 +469,9 @@ def cached_group_lasso_sweep(
     keep_weights=True,
     *,
     log=print,
-    directory=None,
 ):
     """:func:`run_group_lasso_sweep`'s published result (helpers.published), keyed by regime and sweep."""
-    regime = make_config(config)
+    regime = config
     key = {
         "what": "lesson 06 group-lasso sweep of the seed CNN (GroupProximal), narrowed and fine-tuned",
         "regime": regime,
@@ -530,15 +485,14 @@ def cached_group_lasso_sweep(
         return run_group_lasso_sweep(regime, strengths, weighting, fine_tune_epochs, fine_tune_rate, keep_weights)
 
     suffix = "" if weighting == "cost" else f"_{weighting}"  # the cost-weighted sweep is the lesson's main one
-    return published_or_trained(f"lesson06_group_lasso{suffix}", key, compute, cache_dir=directory, log=log)
+    return published_or_trained(f"lesson06_group_lasso{suffix}", key, compute, log=log)
 
 
 def stored_model(arrays, run):
     """The model ``run`` (``"dense"``, ``"l1"``, ``"s<i>"``) whose weights a sweep keeps -> compiled model."""
-    weights = {
-        name: (arrays[f"{run}__{name}__kernel"], arrays[f"{run}__{name}__bias"]) for name in (*PRUNABLE, "output")
-    }
-    return seed_model({name: weights[name][0].shape[-1] for name in PRUNABLE}, weights)
+    return cnn_with_weights(
+        {name: (arrays[f"{run}__{name}__kernel"], arrays[f"{run}__{name}__bias"]) for name in (*PRUNABLE, "output")}
+    )
 
 
 def run_pruning_study(config, penalties, sparsities, fine_tune_epochs=3, fine_tune_rate=1e-4):
@@ -550,10 +504,7 @@ def run_pruning_study(config, penalties, sparsities, fine_tune_epochs=3, fine_tu
     (:class:`KeepPruned`, the penalty still on) and evaluated again. Arrays: ``names``, ``seed``,
     ``sparsity``, ``unpruned_accuracy`` (P, R), ``pruned_accuracy`` and ``tuned_accuracy`` (P, R, S).
     """
-    sparsities = [check_probability("sparsities", s) for s in sparsities]
-    fine_tune_epochs = check_positive_int("fine_tune_epochs", fine_tune_epochs)
-    fine_tune_rate = check_positive("fine_tune_rate", fine_tune_rate)
-    config, data = _training_data(config)
+    data = _training_data(config)
     shape = (len(penalties), len(config["seeds"]))
     arrays = {
         "names": np.array(list(penalties)),
@@ -582,11 +533,9 @@ def run_pruning_study(config, penalties, sparsities, fine_tune_epochs=3, fine_tu
     return arrays
 
 
-def cached_pruning_study(
-    config, penalties, sparsities, fine_tune_epochs=3, fine_tune_rate=1e-4, *, log=print, directory=None
-):
+def published_pruning_study(config, penalties, sparsities, fine_tune_epochs=3, fine_tune_rate=1e-4, *, log=print):
     """:func:`run_pruning_study`'s published result, keyed by regime, penalties and sparsities."""
-    regime = make_config(config)
+    regime = config
     key = {
         "what": "lesson 06 magnitude pruning of L1- and L2-trained seed CNNs, before and after fine-tuning",
         "regime": regime,
@@ -598,7 +547,7 @@ def cached_pruning_study(
     def compute():
         return run_pruning_study(regime, penalties, sparsities, fine_tune_epochs, fine_tune_rate)
 
-    return published_or_trained("lesson06_pruning", key, compute, cache_dir=directory, log=log)
+    return published_or_trained("lesson06_pruning", key, compute, log=log)
 
 
 def trade_off_figure(points, dense):
@@ -609,8 +558,6 @@ def trade_off_figure(points, dense):
     λ's point are drawn once; the artists (``bars``, ``marker``, ``text``) are what
     :func:`draw_trade_off` changes.
     """
-    import matplotlib.pyplot as plt  # inside: pyplot picks its backend on import, after setup_notebook
-
     fig, (ax_units, ax_points) = plt.subplots(1, 2, figsize=(9.6, 3.3))
     positions = np.arange(len(PRUNABLE))
     ax_units.bar(

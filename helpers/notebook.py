@@ -1,43 +1,56 @@
-"""One setup call for every lesson: quiet logs, threads, seeds, determinism, plot style."""
+"""The first call of every lesson: TensorFlow started quietly, deterministic ops, seeds, the plot style.
 
+Call it before importing Keras or TensorFlow: TensorFlow prints its start-up notices on the
+C-level stderr (red boxes in JupyterLab) unless told not to before it starts.
+"""
+
+import contextlib
 import os
+import sys
 
-from helpers.internal.runtime import FAST_PATH_ENV, start_tensorflow
-from helpers.internal.store import retrain_mode, set_notebook_retrain
-from helpers.internal.validation import check_positive_int
+from helpers._validation import check_int
 from helpers.plotting import apply_style
+from helpers.published import RETRAIN_ENV, retrain_mode
 
-__all__ = ["reseed", "setup_notebook"]
-
-DEFAULT_SEED = 0
+__all__ = ["setup_notebook"]
 
 
-def setup_notebook(seed=DEFAULT_SEED, threads=2, fast_path=None, retrain=False, models_per_fit=1):
-    """Prepare a fresh kernel for a lesson and return the seed used.
+def setup_notebook(seed=0, retrain=False):
+    """Prepare a fresh kernel for a lesson -> ``seed``.
 
-    Lessons compute in float32 on every machine, as a laptop does: then a comparison
-    such as "the hand-written training loop equals Keras' fit" holds to the last digits
-    everywhere. ``fast_path=True`` (or $COURSE_FAST_PATH=on) asks for bfloat16
-    arithmetic where the CPU has it (helpers.internal.runtime). ``retrain=True`` (or
-    $COURSE_RETRAIN=yes) trains the lesson's results on this machine instead of showing
-    the published ones (helpers.published). ``models_per_fit``: how many models each fit
-    trains side by side, which sets how TensorFlow uses the threads
-    (helpers.internal.runtime.thread_layout; the main job trains several).
+    ``retrain=True`` trains the lesson's results here instead of showing the published ones
+    (helpers.published); it sets $COURSE_RETRAIN=yes for this kernel.
     """
-    check_positive_int("seed", seed, minimum=0)
-    check_positive_int("models_per_fit", models_per_fit)  # before anything is set
-    if fast_path is None:
-        fast_path = os.environ.get(FAST_PATH_ENV, "off")
-    set_notebook_retrain(retrain)
-    retrain_mode()  # an unknown $COURSE_RETRAIN stops the first cell, not a later one
-    start_tensorflow(threads=threads, fast_path=fast_path, models_per_fit=models_per_fit)
-    reseed(seed)
+    seed = check_int("seed", seed, minimum=0)
+    if not isinstance(retrain, bool):
+        raise TypeError(f"retrain must be True or False, got {retrain!r}")
+    if retrain_mode() == "no" and retrain:  # also checks $COURSE_RETRAIN now, not in a later cell
+        os.environ[RETRAIN_ENV] = "yes"
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    with _c_stderr_silenced():  # absl writes a notice before it reads TF_CPP_MIN_LOG_LEVEL
+        import keras
+        import tensorflow as tf
+
+    tf.config.experimental.enable_op_determinism()  # the same seed gives the same run
+    # The course trains many small models on purpose: TensorFlow's warning about retracing is noise here.
+    tf.get_logger().setLevel("ERROR")
+    keras.utils.set_random_seed(seed)  # Python, NumPy and TensorFlow at once
     apply_style()
     return seed
 
 
-def reseed(seed=DEFAULT_SEED):
-    """Seed Python, NumPy and TensorFlow at once, so a cell that builds a model can be re-run alone."""
-    import keras  # inside: importing Keras starts TensorFlow, which setup_notebook must start first
-
-    keras.utils.set_random_seed(seed)
+@contextlib.contextmanager
+def _c_stderr_silenced():
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no real file descriptor 2
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)

@@ -7,7 +7,7 @@ kind also has its own line style so the figures survive grey-scale printing.
 
 import matplotlib
 
-from helpers.internal.validation import check_choice
+from helpers._validation import check_choice
 
 __all__ = ["apply_style", "penalty_style"]
 

@@ -1,76 +1,131 @@
-"""A seeded training run of the seed's CNN that records the data loss apart from the penalty.
+"""Training the seed's CNN the way a learner would: seed, build, compile, ``fit``; and many CNNs side by side.
 
-:func:`train_cnn` is Keras' ``fit`` on :func:`helpers.models.build_cnn`'s model,
-seeded so the same seed gives the same initial weights and batch order, through
-:func:`helpers.internal.fast_fit.fit_model` (the same numbers, one compiled call per
-epoch). Many runs at once: :func:`helpers.internal.side_by_side.train_cnns`.
+:func:`train_cnn` is exactly that. :func:`train_cnns` trains one CNN per penalty in one ``fit``
+(one Keras model with one input and an output per CNN): the CNNs never share a weight (the total
+loss is a sum, so each one's gradient is its own), each starts from the weights ``train_cnn`` would
+give it and all see the same batches, so each run equals its ``train_cnn`` run
+(tests/test_training.py), in less time: the course's one speed trick, used for sweeps and the main job.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+import keras
 import numpy as np
 
-from helpers.internal.fast_fit import EVALUATION_BATCH_SIZE, fit_model
-from helpers.internal.validation import check_images, check_labels, check_positive_int, check_training_args
-from helpers.models import build_cnn
-from helpers.notebook import reseed
-from helpers.penalties import Penalty, as_penalty
+from helpers.models import build_cnn, compile_cnn
+from helpers.penalties import Penalty
 
-__all__ = ["TrainingRun", "evaluate", "train_cnn"]
+__all__ = ["evaluate", "train_cnn", "train_cnns"]
 
 
 @dataclass
 class TrainingRun:
-    """A trained model, its per-epoch history, and what produced it."""
+    """A trained model, its per-epoch history (NumPy arrays), and its penalty."""
 
-    model: object
+    model: keras.Model
     history: dict
     penalty: Penalty
-    config: dict = field(default_factory=dict)
-
-    @staticmethod
-    def config_of(data, penalty, num_epochs, batch_size, seed, learning_rate):
-        """What produced a run, JSON-able (its data, penalty, epochs, batch size, seed, learning rate)."""
-        return {
-            "data": data.summary(),
-            "penalty": {"l1_strength": penalty.l1_strength, "l2_strength": penalty.l2_strength},
-            "num_epochs": num_epochs,
-            "batch_size": batch_size,
-            "seed": seed,
-            "learning_rate": learning_rate,
-        }
 
 
-def evaluate(model, images, labels, batch_size=EVALUATION_BATCH_SIZE):
-    """``{"accuracy": ..., "data_loss": ...}`` on the given images; data loss leaves the penalty out."""
-    check_images("images", images)
-    check_labels("labels", labels, count=len(images))
-    batch_size = check_positive_int("batch_size", batch_size)
-    results = model.evaluate(images, labels, batch_size=batch_size, verbose=0, return_dict=True)
+def evaluate(model, images, labels):
+    """``{"accuracy": ..., "data_loss": ...}`` on the given images; the data loss leaves the penalty out."""
+    results = model.evaluate(images, labels, verbose=0, return_dict=True)
     return {"accuracy": float(results["accuracy"]), "data_loss": float(results["data_loss"])}
 
 
-def train_cnn(data, penalty=None, *, num_epochs=20, batch_size=64, seed=0, learning_rate=1e-3, callbacks=None):
-    """Train the seed's CNN on ``data`` (a helpers.data.Dataset) and return a :class:`TrainingRun`.
+def _validation(data):
+    return (data.x_val, data.y_val) if len(data.y_val) else None
 
-    The history has, per epoch: ``data_loss`` / ``accuracy`` on the training batches
-    and ``val_data_loss`` / ``val_accuracy`` on the validation images (when there are any).
-    Keras' own ``loss`` and ``val_loss`` include the penalty and are kept too.
+
+def _prepared(model, x, y):
+    """``model`` with its optimizer's and metrics' variables made now, before ``fit`` traces its training step.
+
+    Keras makes them inside the first traced step, and TensorFlow then traces that step a second time
+    (seconds for a side-by-side model: benchmarks/). One image's loss and metrics make them here instead;
+    ``reset_metrics`` clears what it added, and no weight moves: the same numbers (tests/test_training.py).
     """
-    penalty = as_penalty(penalty)
-    num_epochs, batch_size, seed = check_training_args(data, num_epochs, batch_size, seed)
-    reseed(seed)  # same seed -> same initial weights and batch order
-    model = build_cnn(penalty, learning_rate=learning_rate)
-    validation = (data.x_val, data.y_val) if len(data.y_val) else None
-    fitted = fit_model(
-        model,
+    model.optimizer.build(model.trainable_variables)
+    first_x, first_y = keras.tree.map_structure(lambda array: array[:1], (x, y))
+    predicted = model(first_x, training=False)
+    model.compute_loss(first_x, first_y, predicted)
+    model.compute_metrics(first_x, first_y, predicted, sample_weight=None)
+    model.reset_metrics()
+    return model
+
+
+def train_cnn(
+    data, penalty=None, *, num_epochs=20, batch_size=64, seed=0, learning_rate=1e-3, callbacks=None, build=None
+):
+    """Train the seed's CNN on ``data`` (helpers.data) -> TrainingRun; the same seed gives the same run.
+
+    Its history has, per epoch, ``data_loss`` and ``accuracy`` on the training batches, their ``val_``
+    versions on the validation images (when there are any), and Keras' ``loss`` (with the penalty).
+    ``build``: a function that returns another compiled model to train (lesson 05's variants of the CNN).
+    """
+    keras.utils.set_random_seed(seed)  # the same initial weights and batch order
+    model = _prepared(build() if build else build_cnn(penalty, learning_rate=learning_rate), data.x_train, data.y_train)
+    fitted = model.fit(
         data.x_train,
         data.y_train,
-        num_epochs=num_epochs,
         batch_size=batch_size,
-        validation=validation,
+        epochs=num_epochs,
+        validation_data=_validation(data),
         callbacks=callbacks,
+        verbose=0,
     )
-    history = {name: np.asarray(values, dtype=float) for name, values in fitted.history.items()}
-    config = TrainingRun.config_of(data, penalty, num_epochs, batch_size, seed, learning_rate)
-    return TrainingRun(model=model, history=history, penalty=penalty, config=config)
+    return TrainingRun(model, {k: np.asarray(v, dtype=float) for k, v in fitted.history.items()}, penalty or Penalty())
+
+
+def train_cnns(data, penalties, *, num_epochs=20, batch_size=64, seed=0, learning_rate=1e-3, callbacks=None):
+    """One seed CNN per penalty, trained side by side in one ``fit`` -> list of TrainingRun, in order.
+
+    Each equals ``train_cnn(data, penalty, ...)`` with the same seed. Its history has ``data_loss`` and
+    ``accuracy``, their ``val_`` versions, ``penalty`` (the penalty term at each epoch's end) and
+    ``val_loss`` (validation data loss + penalty). ``callbacks`` see the combined model's logs
+    (``model_<i>_<metric>``, ``val_model_<i>_<metric>``).
+    """
+    penalties = list(penalties)
+    names = [f"model_{i}" for i in range(len(penalties))]
+    cnns = []
+    for name, penalty in zip(names, penalties, strict=True):
+        keras.utils.set_random_seed(seed)  # each starts from the weights train_cnn(seed=seed) gives it
+        cnns.append(build_cnn(penalty, learning_rate=learning_rate, name=name))
+    images = keras.Input(shape=(28, 28, 1))
+    combined = keras.Model(images, {name: cnn(images) for name, cnn in zip(names, cnns, strict=True)})
+    _prepared(compile_cnn(combined, learning_rate, outputs=names), data.x_train, dict.fromkeys(names, data.y_train))
+    recorder = _PenaltyRecorder(cnns, penalties)
+    validation = _validation(data)
+    fitted = combined.fit(
+        data.x_train,
+        dict.fromkeys(names, data.y_train),
+        batch_size=batch_size,
+        epochs=num_epochs,
+        validation_data=validation and (validation[0], dict.fromkeys(names, validation[1])),
+        callbacks=[recorder, *(callbacks or [])],
+        verbose=0,
+    ).history
+    runs = []
+    for name, cnn, penalty, penalty_values in zip(names, cnns, penalties, recorder.values, strict=True):
+        logged = f"{name}_" if len(names) > 1 else ""  # Keras does not prefix a single output's metrics
+        history = {"data_loss": fitted[logged + "data_loss"], "accuracy": fitted[logged + "accuracy"]}
+        history["penalty"] = penalty_values
+        if validation:
+            history["val_data_loss"], history["val_accuracy"] = (
+                fitted[f"val_{logged}data_loss"],
+                fitted[f"val_{logged}accuracy"],
+            )
+            history["val_loss"] = np.add(history["val_data_loss"], penalty_values)
+        runs.append(TrainingRun(cnn, {k: np.asarray(v, dtype=float) for k, v in history.items()}, penalty))
+    return runs
+
+
+class _PenaltyRecorder(keras.callbacks.Callback):
+    """Each CNN's penalty term at every epoch's end (``.values``), for the history."""
+
+    def __init__(self, cnns, penalties):
+        super().__init__()
+        self.cnns, self.penalties, self.values = cnns, penalties, [[] for _ in cnns]
+
+    def on_epoch_end(self, epoch, logs=None):
+        for values, cnn, penalty in zip(self.values, self.cnns, self.penalties, strict=True):
+            values.append(penalty.value([layer.kernel.numpy() for layer in cnn.layers if hasattr(layer, "kernel")]))

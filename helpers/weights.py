@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from helpers.internal.validation import check_positive
+from helpers._validation import check_positive
 
 __all__ = ["DEFAULT_THRESHOLDS", "kernels", "sparsity"]
 

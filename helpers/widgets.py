@@ -10,19 +10,19 @@ the callback computed: observers run synchronously in the kernel.
 import io
 import math
 
+import ipywidgets
+import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from PIL import Image
 
-from helpers.internal.validation import check_nonnegative, check_positive
+from helpers._validation import check_nonnegative, check_positive
 
 __all__ = ["BlittedFigure", "nearest_index", "strength_slider"]
 
 
 def strength_slider(description="λ", value=1e-3, min_exponent=-6, max_exponent=0, step=0.25):
     """A log-scale slider for a penalty strength: 10**min_exponent .. 10**max_exponent."""
-    import ipywidgets  # inside: widgets are only needed once a lesson shows a slider
-
     value = check_nonnegative("value", value)
     if not min_exponent < max_exponent:
         raise ValueError(f"min_exponent ({min_exponent}) must be < max_exponent ({max_exponent})")
@@ -68,9 +68,6 @@ class BlittedFigure:
     """
 
     def __init__(self, figure, artists):
-        import ipywidgets  # inside: widgets are only needed once a lesson shows a slider
-        import matplotlib.pyplot as plt  # inside: pyplot picks its backend on import, after setup_notebook
-
         self.figure, self.artists = figure, list(artists)
         if not self.artists:
             raise ValueError("artists must list at least one artist of the figure to redraw")

@@ -1,34 +1,44 @@
-"""Shared test setup: hermetic result folders, TensorFlow started as the lessons start it, seeded fixtures."""
+"""Shared test setup: results never touch your own cache, TensorFlow starts as in a lesson, shared small data."""
 
 import atexit
+import dataclasses
 import os
 import shutil
 import tempfile
 
 import pytest
 
-# Lessons run under nbval show their published results; nothing a test trains may land in the
-# user's own cache or be read from it (a learner's retrained results would hide a mismatch), and a
-# retrain switch left on in the shell must not turn the notebook tests into a retraining run.
-# Set before any kernel starts, so nbval's kernels inherit it; xdist workers inherit the
-# controller's folder.
+# Lessons run under nbval show their published results; nothing a test trains may land in your own cache or
+# be read from it, and a retrain switch left on in the shell must not turn the tests into a retraining run.
+# Set before any kernel starts (nbval's kernels inherit it); pytest-xdist's workers share the controller's folder.
 if not os.environ.get("COURSE_TESTS_CACHE_DIR"):
-    folder = tempfile.mkdtemp(prefix="course-tests-cache-")
-    atexit.register(shutil.rmtree, folder, ignore_errors=True)
-    os.environ["COURSE_TESTS_CACHE_DIR"] = folder
+    os.environ["COURSE_TESTS_CACHE_DIR"] = tempfile.mkdtemp(prefix="course-tests-cache-")
+    atexit.register(shutil.rmtree, os.environ["COURSE_TESTS_CACHE_DIR"], ignore_errors=True)
 os.environ["COURSE_CACHE_DIR"] = os.environ["COURSE_TESTS_CACHE_DIR"]
 os.environ["COURSE_RETRAIN"] = "no"
 
-from helpers.internal.runtime import start_tensorflow
+from helpers.notebook import setup_notebook  # noqa: E402 (after the environment above)
 
-# The same numeric setup as every lesson (threads, op determinism, the bfloat16 fast path where
-# the CPU has it), so tests that retrain a point of a published result compute it the same way.
-start_tensorflow()
+setup_notebook()  # quiet TensorFlow, deterministic ops, float32: every test computes as a lesson does
 
 
 @pytest.fixture(scope="session")
 def mnist_5k():
-    """The default offline data set, loaded once per test session."""
+    """The default offline data set, loaded once per worker."""
     from helpers.data import load_dataset
 
     return load_dataset("mnist-5k")
+
+
+@pytest.fixture(scope="session")
+def tiny(mnist_5k):
+    """150 training, 100 validation and 100 test images: enough to train a CNN for an epoch or two in seconds."""
+    return dataclasses.replace(
+        mnist_5k,
+        x_train=mnist_5k.x_train[:150],
+        y_train=mnist_5k.y_train[:150],
+        x_val=mnist_5k.x_val[:100],
+        y_val=mnist_5k.y_val[:100],
+        x_test=mnist_5k.x_test[:100],
+        y_test=mnist_5k.y_test[:100],
+    )
