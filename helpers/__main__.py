@@ -77,7 +77,7 @@ def build_parser():
         prog=PROG,
         description="Train the seed text's CNN with no penalty, L1, L2 and L1+L2; print a results table; write "
         "results.json and PNG figures. Without options: the course's regime on the offline mnist-5k digits "
-        "(1,000 training images, 40%% of their labels wrong, 20 epochs).",
+        "(1,000 training images, 40% of their labels wrong, 20 epochs).",
         epilog="Options given explicitly override --full's. Exit codes: 0 done, 1 data unavailable or failed, 2 bad option.",
     )
     add = parser.add_argument
@@ -238,8 +238,11 @@ def main(argv=None):
         digest = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:8]
         stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
         out = Path(args.out or Path("results") / f"experiment-{stamp}-{digest}")
-        out.mkdir(parents=True, exist_ok=True)
-    except (ValueError, TypeError, OSError) as error:
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise ValueError(f"--out {out}: cannot make this folder ({error.strerror})") from None
+    except (ValueError, TypeError) as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return 2
     try:

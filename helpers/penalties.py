@@ -119,8 +119,9 @@ class ProximalL1(keras.callbacks.Callback):
         # for add_optimizer_variables), made by the time the first step has run.
         velocities = {variable.name: variable for variable in optimizer.variables}
         learning_rate = tf.cast(optimizer.learning_rate, "float32")
-        step = tf.cast(optimizer.iterations, "float32")  # already counts the step just taken
-        alpha = learning_rate * tf.sqrt(1.0 - optimizer.beta_2**step) / (1.0 - optimizer.beta_1**step)
+        if self.rule == "adam":
+            step = tf.cast(optimizer.iterations, "float32")  # already counts the step just taken
+            alpha = learning_rate * tf.sqrt(1.0 - optimizer.beta_2**step) / (1.0 - optimizer.beta_1**step)
         for kernel in [layer.kernel for layer in self.model.layers if hasattr(layer, "kernel")]:
             if self.rule == "learning_rate":
                 threshold = learning_rate * self.l1_strength
