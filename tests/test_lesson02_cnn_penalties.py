@@ -1,123 +1,127 @@
-"""helpers.lesson02_cnn_penalties: the experiment's configuration, its summary table, the sweep's slider and figures,
-reading a results file (its command line, helpers.experiment: tests/test_experiment.py)."""
+"""helpers.lesson02_cnn_penalties: the λ slider's pure function and its figure, the learning curves and test accuracy
+drawn from a hand-made results dict, and the published full-size run (the experiment: tests/test_experiment.py)."""
 
-import math
-
+import matplotlib
 import numpy as np
 import pytest
+from matplotlib.colors import to_hex
 
+from helpers.experiment import format_table
 from helpers.lesson02_cnn_penalties import (
-    OVERFIT_CONFIG,
-    choose_strength,
-    format_table,
-    load_results,
-    make_config,
-    summarize,
-    sweep_config,
+    draw_sweep_point,
+    full_spec_results,
+    plot_learning_curves,
+    plot_test_accuracy,
+    sweep_figure,
     sweep_point,
 )
+from helpers.plotting import penalty_style
+
+matplotlib.use("Agg")
 
 
-def test_sweep_config_lists_each_kinds_strengths_for_one_seed():
-    config = sweep_config(OVERFIT_CONFIG, {"l1": [1e-5, 1e-3], "l2": [1e-2]}, seed=2)
-    assert config["seeds"] == [2] and config["kinds"] == ["l1", "l2"]
-    assert config["penalties"] == [
-        {"l1_strength": 1e-5, "l2_strength": 0.0},
-        {"l1_strength": 1e-3, "l2_strength": 0.0},
-        {"l1_strength": 0.0, "l2_strength": 1e-2},
-    ]
-
-
-def fake_run(kind, strength, seed, val_accuracy, test_accuracy, epochs=3):
+def fake_run(kind, strength, seed, test_accuracy, val_accuracy=0.7, scale=1.0):
+    """A run record as helpers.experiment.run_experiment writes it, three epochs."""
     history = {
-        "data_loss": [1.0, 0.5, 0.2],
+        "data_loss": [scale * 1.0, scale * 0.5, scale * 0.2],
         "accuracy": [0.5, 0.8, 0.95],
         "val_data_loss": [1.1, 0.7, 0.6],
-        "val_accuracy": [0.4, 0.7, val_accuracy],
+        "val_accuracy": [0.4, 0.6, val_accuracy],
     }
     return {
         "kind": kind,
-        "label": f"{kind}({strength:g})" if kind != "none" else "none",
+        "label": "none" if kind == "none" else f"{kind.upper()}({strength:g})",
         "l1_strength": strength if kind == "l1" else 0.0,
         "l2_strength": strength if kind == "l2" else 0.0,
         "seed": seed,
-        "history": {k: v[:epochs] for k, v in history.items()},
+        "history": history,
         "train": {"accuracy": 0.99, "data_loss": 0.05},
         "test": {"accuracy": test_accuracy, "data_loss": 0.3},
         "val": {"accuracy": val_accuracy, "data_loss": 0.6},
     }
 
 
-def test_summarize_means_and_sample_std_over_seeds():
-    results = {
-        "runs": [
-            fake_run("none", 0, 0, 0.9, 0.90),
-            fake_run("none", 0, 1, 0.9, 0.92),
-            fake_run("l2", 1e-3, 0, 0.9, 0.95),
-        ]
-    }
-    none, l2 = summarize(results)
-    assert none["test_accuracy_mean"] == pytest.approx(0.91)
-    assert none["test_accuracy_std"] == pytest.approx(np.std([0.90, 0.92], ddof=1))
-    assert math.isnan(l2["test_accuracy_std"]) and none["gap_accuracy"] == pytest.approx(0.08)
-    table = format_table(results)
-    assert "0.9100 ± 0.0141" in table and "(1 seed)" in table
-    assert len({len(line) for line in table.splitlines()}) == 1  # aligned columns
+SWEEP = {"runs": [fake_run("l2", s, 0, 0.9, val_accuracy=v) for s, v in ((1e-4, 0.90), (1e-3, 0.93), (1e-2, 0.91))]}
 
 
-def test_choose_strength_and_sweep_point():
-    sweep = {"runs": [fake_run("l2", s, 0, v, 0.9) for s, v in ((1e-4, 0.90), (1e-3, 0.93), (1e-2, 0.91))]}
-    assert choose_strength(sweep)["l2_strength"] == 1e-3
-    point = sweep_point(sweep, 2.5e-3)  # nearer 1e-3 than 1e-2 on a log scale
-    assert point["strength"] == 1e-3 and point["epochs"].tolist() == [1, 2, 3]
-    assert point["history"]["val_accuracy"][-1] == 0.93
+@pytest.mark.parametrize("strength, snapped", [(1e-3, 1e-3), (2.5e-3, 1e-3), (4e-3, 1e-2), (3e-4, 1e-4), (1.0, 1e-2)])
+def test_sweep_point_snaps_to_the_nearest_strength_on_a_log_scale(strength, snapped):
+    # 2.5e-3 is nearer 1e-2 than 1e-3 in difference but nearer 1e-3 in ratio; 4e-3 is nearer 1e-2 in ratio.
+    point = sweep_point(SWEEP, strength)
+    assert point["strength"] == snapped and point["kind"] == "l2"
+    run = next(r for r in SWEEP["runs"] if r["l2_strength"] == snapped)
+    assert point["history"]["val_accuracy"].tolist() == run["history"]["val_accuracy"]
+    assert point["epochs"].tolist() == [1, 2, 3] and point["val"] == run["val"]
 
 
-def test_draw_sweep_point_updates_the_artists_in_place():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from helpers.lesson02_cnn_penalties import draw_sweep_point, sweep_figure
-
-    sweep = {"runs": [fake_run("l1", s, 0, 0.9, 0.9) for s in (1e-5, 1e-4)]}
-    _fig, artists = sweep_figure()
-    line = artists["val_accuracy"]
-    draw_sweep_point(artists, sweep_point(sweep, 1e-4))
-    assert artists["val_accuracy"] is line and line.get_ydata().tolist() == [0.4, 0.7, 0.9]
-    assert "L1" in artists["text"].get_text() or "l1" in artists["text"].get_text()
+def test_sweep_point_refuses_a_sweep_of_mixed_kinds():
+    mixed = {"runs": [fake_run("l2", 1e-3, 0, 0.9), fake_run("l1", 1e-3, 0, 0.9)]}
+    with pytest.raises(ValueError, match="results must be a sweep of one penalty kind"):
+        sweep_point(mixed, 1e-3)
 
 
-def test_load_results_rejects_what_is_not_a_results_file(tmp_path):
-    (tmp_path / "x.json").write_text("{not json")
-    with pytest.raises(ValueError, match="not valid JSON"):
-        load_results(tmp_path / "x.json")
-    (tmp_path / "y.json").write_text("{}")
-    with pytest.raises(ValueError, match="lacks"):
-        load_results(tmp_path / "y.json")
-    with pytest.raises(FileNotFoundError, match="does not exist"):
-        load_results(tmp_path / "z.json")
+def test_draw_sweep_point_updates_the_same_artists_in_place():
+    reference = fake_run("none", 0, 0, 0.8)
+    fig, artists = sweep_figure(reference=reference, num_epochs=3)
+    lines = {name: artists[name] for name in ("data_loss", "accuracy", "val_data_loss", "val_accuracy")}
+    for strength in (1e-4, 1e-2):
+        point = sweep_point(SWEEP, strength)
+        draw_sweep_point(artists, point)
+        for name, line in lines.items():
+            assert artists[name] is line  # updated, not drawn anew
+            assert line.get_ydata().tolist() == point["history"][name].tolist()
+            assert to_hex(line.get_color()) == penalty_style("l2")["color"]
+        gap = 100 * (0.99 - point["val"]["accuracy"])
+        assert artists["text"].get_text() == (
+            f"{point['label']}: train acc 0.990, val acc {point['val']['accuracy']:.3f}, gap {gap:.1f} pt"
+        )
+    grey = [line for line in fig.axes[1].lines if line.get_label() == "none: validation"]
+    assert len(grey) == 1 and grey[0].get_ydata().tolist() == reference["history"]["val_accuracy"]
 
 
-def test_blitted_figure_redraws_only_its_artists_into_a_png_widget():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from helpers.lesson02_cnn_penalties import draw_sweep_point, sweep_figure
-    from helpers.widgets import BlittedFigure
-
-    sweep = {"runs": [fake_run("l2", s, 0, 0.9, 0.9) for s in (1e-4, 1e-3)]}
-    fig, artists = sweep_figure(num_epochs=3)
-    draw_sweep_point(artists, sweep_point(sweep, 1e-4))
-    live = BlittedFigure(fig, [artists["val_accuracy"], artists["text"]])
-    first = live.widget.value
-    draw_sweep_point(artists, sweep_point(sweep, 1e-3))
-    second = live.refresh()
-    assert first[:8] == second[:8] == b"\x89PNG\r\n\x1a\n" and first != second  # the title changed
-    assert artists["val_accuracy"].get_animated()
+def noisy_results():
+    """Two seeds without a penalty, one with L2: the curves are means over seeds."""
+    runs = [fake_run("none", 0, 0, 0.80, scale=1.0), fake_run("none", 0, 1, 0.84, scale=3.0)]
+    return {"runs": [*runs, fake_run("l2", 1e-2, 0, 0.9)], "data": {"summary": "three fake runs"}}
 
 
-def test_a_checked_config_passes_make_config_unchanged():
-    sweep = sweep_config(OVERFIT_CONFIG, {"l2": [1e-5, 1e-2]})
-    assert make_config(sweep) == sweep
-    assert make_config(sweep, l2_strength=0.5)["penalties"] == [{"l1_strength": 0.0, "l2_strength": 0.5}]
-    assert make_config(sweep, kinds=["l1_l2"])["penalties"] == [{"l1_strength": 1e-3, "l2_strength": 1e-2}]
+def test_plot_learning_curves_draws_the_mean_over_seeds_per_penalty():
+    fig = plot_learning_curves(noisy_results())
+    training_loss, validation_loss = fig.axes[0], fig.axes[1]  # row 0: data loss, training then validation
+    none, l2 = training_loss.lines
+    np.testing.assert_allclose(none.get_ydata(), [2.0, 1.0, 0.4])  # mean of scale 1 and scale 3
+    np.testing.assert_allclose(l2.get_ydata(), [1.0, 0.5, 0.2])
+    assert [line.get_label() for line in validation_loss.lines] == ["none", "L2(0.01)"]
+    assert to_hex(l2.get_color()) == penalty_style("l2")["color"]
+
+
+def test_plot_learning_curves_without_validation_has_one_column():
+    results = noisy_results()
+    for run in results["runs"]:
+        run["history"] = {k: v for k, v in run["history"].items() if not k.startswith("val_")}
+    assert len(plot_learning_curves(results).axes) == 2
+
+
+def test_plot_test_accuracy_shows_mean_and_sample_std_and_each_seed():
+    ax = plot_test_accuracy(noisy_results()).axes[0]
+    data_line, _caps, (bars,) = ax.containers[0]
+    assert data_line.get_ydata()[0] == pytest.approx(0.82)
+    (_, low), (_, high) = bars.get_segments()[0]
+    std = np.std([0.80, 0.84], ddof=1)  # the sample std: the spread expected from seed to seed
+    assert (low, high) == pytest.approx((0.82 - std, 0.82 + std))
+    dots = [line.get_ydata().tolist() for line in ax.lines if line.get_marker() == "o"]
+    assert dots == [[0.80, 0.84], [0.9]]
+    assert [label.get_text() for label in ax.get_xticklabels()] == ["none", "L2(0.01)"]
+
+
+def test_full_spec_results_hold_one_run_per_configured_penalty_and_format_as_a_table():
+    full = full_spec_results()
+    config = full["config"]
+    assert [(r["l1_strength"], r["l2_strength"]) for r in full["runs"]] == [
+        (p["l1_strength"], p["l2_strength"]) for p in config["penalties"]
+    ]
+    assert all(len(r["history"]["data_loss"]) == config["epochs"] for r in full["runs"])
+    table = format_table(full).splitlines()
+    assert len(table) == 2 + len(full["runs"])
+    for line, run in zip(table[2:], full["runs"], strict=True):
+        assert line.startswith(run["label"]) and f"{run['test']['accuracy']:.4f} (1 seed)" in line

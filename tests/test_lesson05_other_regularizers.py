@@ -1,11 +1,16 @@
-"""helpers.lesson05_other_regularizers: scheduled λ, the variant CNN (weight decay, dropout, augmentation), recipe
-tables paired with lesson 02's runs, and where early stopping acts."""
+"""helpers.lesson05_other_regularizers: where early stopping acts (against Keras' own callback), the scheduled L2
+strength inside the compiled step, the variant CNN, and recipe tables paired with train_cnn's runs."""
 
+import dataclasses
+
+import keras
 import numpy as np
 import pytest
 
-from helpers.lesson02_cnn_penalties import make_config
+from helpers.data import with_label_noise
+from helpers.experiment import make_config
 from helpers.lesson05_other_regularizers import (
+    StrengthSchedule,
     build_variant_cnn,
     early_stopping_epochs,
     linear_warmup,
@@ -15,118 +20,49 @@ from helpers.lesson05_other_regularizers import (
     variant_config,
     variant_table,
 )
+from helpers.models import build_cnn, compile_cnn
 from helpers.penalties import Penalty
+from helpers.training import evaluate, train_cnn
 from helpers.weights import kernels
 
-REGIME = make_config(seeds=[0, 1, 2, 3, 4])
+
+def without_validation(data):
+    return dataclasses.replace(data, x_val=data.x_val[:0], y_val=data.y_val[:0])
 
 
-@pytest.fixture(scope="module")
-def tiny(mnist_5k):
-    """120 training and 60 validation images: enough to run two epochs in a second."""
-    from helpers.data import load_dataset
-
-    return load_dataset("mnist-5k", n_train=120, n_val=60)
+# --- where early stopping acts ------------------------------------------------------------------
 
 
-# --- scheduled λ ---------------------------------------------------------------------------
+class ScriptedValidation(keras.callbacks.Callback):
+    """Puts curve[epoch] into the logs as the validation data loss and the epoch number into the model's bias."""
 
+    def __init__(self, curve):
+        super().__init__()
+        self.curve = curve
 
-def test_linear_warmup_values():
-    schedule = linear_warmup(1e-3, 4)
-    assert [schedule(e) for e in range(6)] == pytest.approx([0, 2.5e-4, 5e-4, 7.5e-4, 1e-3, 1e-3])
-
-
-def test_variable_l2_reads_the_variable_each_time():
-    penalty = scheduled_l2(1e-3, initial_strength=0.5)
-    regularizer = penalty.keras_regularizer()
-    weight = np.full((2, 3), 2.0, dtype=np.float32)
-    assert float(regularizer(weight)) == pytest.approx(0.5 * 24)
-    penalty.strength.assign(0.25)
-    assert float(regularizer(weight)) == pytest.approx(0.25 * 24)
-    assert penalty.kind == "l2" and penalty.label == "L2(0.001), scheduled"
-
-
-def test_schedule_changes_the_penalty_inside_the_compiled_training_step(tiny):
-    run = train_variant(tiny, kind="l2", strength=1e-2, warmup_epochs=2, num_epochs=3, seed=0)
-    gap = run.history["loss"] - run.history["data_loss"]
-    assert gap[0] == pytest.approx(0.0, abs=1e-5)  # strength 0 in epoch 0
-    assert 0 < gap[1] < gap[2]  # half strength, then full strength
-
-
-# --- the variant CNN -----------------------------------------------------------------------
-
-
-def test_variant_without_extras_trains_exactly_like_train_cnn(tiny):
-    from helpers.training import train_cnn
-
-    reference = train_cnn(tiny, Penalty.of("l2", 1e-3), num_epochs=2, seed=1)
-    variant = train_variant(tiny, kind="l2", strength=1e-3, num_epochs=2, seed=1)
-    for name, values in reference.history.items():
-        np.testing.assert_array_equal(variant.history[name], values, err_msg=name)
-
-
-def test_variant_keeps_the_penalty_and_adds_the_requested_layers():
-    model = build_variant_cnn(Penalty.of("l2", 1e-3), dropout_rate=0.5, augment=True, weight_decay=1e-2)
-    names = [layer.name for layer in model.layers]
-    assert names[1:3] == ["shift", "rotate"] and names[names.index("dense1") + 1] == "dropout"
-    assert model.count_params() == 93_322  # the extra layers have no weights
-    assert float(sum(model.losses)) == pytest.approx(
-        Penalty.of("l2", 1e-3).value(list(kernels(model).values())), rel=1e-5
-    )
-    optimizer = model.optimizer
-    assert optimizer.weight_decay == 1e-2
-    # One step with zero gradients moves a weight by the decoupled weight decay alone: Adam's own step is 0.
-    for variable in model.trainable_variables:
-        if "bias" in variable.path:  # biases start at 0, which no decay would move: make a change visible
-            variable.assign(np.full(variable.shape, 0.5, dtype=variable.dtype))
-    before = [v.numpy() for v in model.trainable_variables]
-    optimizer.apply([np.zeros(v.shape, dtype=v.dtype) for v in model.trainable_variables], model.trainable_variables)
-    shrink = 1 - float(optimizer.learning_rate) * 1e-2
-    kinds = set()
-    for variable, old in zip(model.trainable_variables, before, strict=True):
-        kind = "kernel" if "kernel" in variable.path else "bias"
-        kinds.add(kind)
-        expected = old * shrink if kind == "kernel" else old  # kernels decay, biases excluded
-        np.testing.assert_allclose(variable.numpy(), expected, rtol=1e-6, atol=0, err_msg=variable.path)
-    assert kinds == {"kernel", "bias"}
-
-
-# --- where early stopping stops, read off a curve ----------------------------------------------
+    def on_epoch_end(self, epoch, logs=None):
+        logs["val_data_loss"] = self.curve[epoch]  # the logs EarlyStopping reads next (it comes after this one)
+        self.model.layers[0].bias.assign([float(epoch)])  # the weights remember their epoch
 
 
 def keras_early_stopping(curve, patience):
-    """What Keras' own EarlyStopping does on ``curve``: (epochs run, epoch whose weights it restores)."""
-    import keras
-
+    """Keras' EarlyStopping inside a real fit on ``curve``: (epochs run, epoch whose weights the model ends with)."""
     model = keras.Sequential([keras.Input(shape=(1,)), keras.layers.Dense(1)])
-    callback = keras.callbacks.EarlyStopping(
-        monitor="val_data_loss",
-        mode="min",
-        patience=patience,
-        restore_best_weights=True,
+    model.compile(optimizer="sgd", loss="mse")
+    stopping = keras.callbacks.EarlyStopping(
+        monitor="val_data_loss", mode="min", patience=patience, restore_best_weights=True
     )
-    model.stop_training = False  # fit() sets it; the callback sets it to True to stop
-    callback.set_model(model)
-    callback.on_train_begin()
-    ran = len(curve)
-    for epoch, value in enumerate(curve):
-        model.layers[0].bias.assign([float(epoch)])  # the weights remember their epoch
-        callback.on_epoch_end(epoch, {"val_data_loss": value})
-        if model.stop_training:
-            ran = epoch + 1
-            break
-    callback.on_train_end()
-    return ran, int(model.layers[0].bias.numpy()[0]) + 1
+    history = model.fit(
+        np.zeros((4, 1)), np.zeros(4), epochs=len(curve), verbose=0, callbacks=[ScriptedValidation(curve), stopping]
+    )
+    return len(history.history["loss"]), int(model.layers[0].bias.numpy()[0]) + 1
 
 
-# A stop on a bump before the true minimum; still falling (never stops, keeps the last epoch);
-# best at once; a tie is no improvement.
 CURVES = [
-    [1.0, 0.9, 0.8, 0.85, 0.86, 0.87, 0.7],
-    [1.0, 0.9, 0.8, 0.7, 0.6],
-    [0.5, 0.6, 0.7, 0.8],
-    [1.0, 0.9, 0.9, 0.9, 0.9, 0.8],
+    [1.0, 0.9, 0.8, 0.85, 0.86, 0.87, 0.7],  # a bump before the true minimum
+    [1.0, 0.9, 0.8, 0.7, 0.6],  # still falling: never stops, keeps the last epoch
+    [0.5, 0.6, 0.7, 0.8],  # best at once
+    [1.0, 0.9, 0.9, 0.9, 0.9, 0.8],  # a tie is no improvement
 ]
 
 
@@ -137,111 +73,137 @@ def test_early_stopping_epochs_agree_with_keras(curve, patience):
 
 
 def test_early_stopping_epochs_by_hand():
+    # best 0.8 at epoch 3; epochs 4, 5, 6 do not improve: with patience 3 the fit stops after epoch 6
     assert early_stopping_epochs([1.0, 0.9, 0.8, 0.85, 0.86, 0.87, 0.7], 3) == (6, 3)
-    assert early_stopping_epochs([1.0, 0.9, 0.8], 3) == (3, 3)
+    assert early_stopping_epochs([1.0, 0.9, 0.8, 0.85, 0.86, 0.87, 0.7], 4) == (7, 7)
+
+
+# --- a scheduled strength ----------------------------------------------------------------------------
+
+
+def test_linear_warmup_values():
+    schedule = linear_warmup(1e-3, 4)
+    assert [schedule(e) for e in range(6)] == pytest.approx([0, 2.5e-4, 5e-4, 7.5e-4, 1e-3, 1e-3])
+
+
+def test_variable_l2_reads_the_variable_each_time():
+    penalty = scheduled_l2(1e-3, initial_strength=0.5)
+    regularizer, weight = penalty.keras_regularizer(), np.full((2, 3), 2.0, dtype=np.float32)
+    assert float(regularizer(weight)) == pytest.approx(0.5 * 24)
+    penalty.strength.assign(0.25)
+    assert float(regularizer(weight)) == pytest.approx(0.25 * 24)
+
+
+def test_the_penalty_term_follows_the_schedule_inside_one_compiled_fit(tiny):
+    penalty = scheduled_l2(0.01)
+    model = compile_cnn(build_cnn(penalty), optimizer=keras.optimizers.SGD(0.0))  # rate 0: Σw² stays as it is
+    squares = Penalty(l2_strength=1.0).value(list(kernels(model).values()))
+    schedule = StrengthSchedule(penalty, linear_warmup(0.01, 2))
+    history = model.fit(tiny.x_train, tiny.y_train, epochs=3, batch_size=50, verbose=0, callbacks=[schedule])
+    assert schedule.strengths == pytest.approx([0.0, 0.005, 0.01])
+    penalty_term = np.subtract(history.history["loss"], history.history["data_loss"])
+    np.testing.assert_allclose(penalty_term, np.array(schedule.strengths) * squares, rtol=1e-4, atol=1e-6)
+
+
+# --- the variant CNN -----------------------------------------------------------------------------------
+
+
+def test_variant_cnn_is_the_seed_cnn_plus_weightless_layers_from_the_same_weights():
+    keras.utils.set_random_seed(4)
+    seed_cnn = build_cnn(Penalty.of("l2", 1e-3))
+    keras.utils.set_random_seed(4)
+    variant = build_variant_cnn(Penalty.of("l2", 1e-3), dropout_rate=0.5, augment=True)
+    names = [layer.name for layer in variant.layers]
+    assert names[1:3] == ["shift", "rotate"] and names[names.index("dense1") + 1] == "dropout"
+    assert [n for n in names[1:] if n not in ("shift", "rotate", "dropout")] == [la.name for la in seed_cnn.layers]
+    for mine, theirs in zip(variant.get_weights(), seed_cnn.get_weights(), strict=True):
+        np.testing.assert_array_equal(mine, theirs)
+    assert float(sum(variant.losses)) == pytest.approx(Penalty.of("l2", 1e-3).value(list(kernels(variant).values())))
+
+
+def test_weight_decay_shrinks_kernels_and_leaves_biases_alone():
+    model = build_variant_cnn(weight_decay=1e-2)
+    variables = model.trainable_variables
+    for variable in variables:
+        if "bias" in variable.path:  # biases start at 0, which no decay would move: make a change visible
+            variable.assign(np.full(variable.shape, 0.5, dtype=variable.dtype))
+    before = [v.numpy() for v in variables]
+    # Zero gradients: Adam's own step is 0, so a weight moves by the decoupled decay alone, w·(1 − lr·wd).
+    model.optimizer.apply([np.zeros(v.shape, dtype=v.dtype) for v in variables], variables)
+    for variable, old in zip(variables, before, strict=True):
+        expected = old * (1 - 1e-3 * 1e-2) if "kernel" in variable.path else old
+        np.testing.assert_allclose(variable.numpy(), expected, rtol=1e-6, atol=0, err_msg=variable.path)
+
+
+@pytest.fixture(scope="module")
+def plain_run(tiny):
+    return train_cnn(without_validation(tiny), num_epochs=2, seed=0)
+
+
+def test_a_variant_without_a_recipe_is_train_cnns_run(tiny, plain_run):
+    variant = train_variant(without_validation(tiny), num_epochs=2, seed=0)
+    for name, values in plain_run.history.items():
+        np.testing.assert_array_equal(variant.history[name], values, err_msg=name)
+    assert int(variant.history["epochs_run"]) == 2
+
+
+def test_early_stopping_recipe_stops_where_the_rule_says_and_restores_the_best_weights(tiny):
+    # 40 % wrong labels at a high rate: the validation loss turns up within a few epochs
+    noisy = with_label_noise(tiny, 0.4, seed=0)
+    run = train_variant(noisy, early_stopping_patience=1, num_epochs=6, seed=0, learning_rate=1e-2)
+    curve = run.history["val_data_loss"]
+    ran, restored = early_stopping_epochs(curve, 1)
+    assert int(run.history["epochs_run"]) == ran == len(curve) and restored < ran < 6
+    assert evaluate(run.model, noisy.x_val, noisy.y_val)["data_loss"] == pytest.approx(curve[restored - 1], rel=1e-5)
 
 
 @pytest.mark.parametrize(
-    "curve, patience, message",
-    [
-        ([], 3, "non-empty"),
-        ([[1.0]], 3, "1-D"),
-        ([1.0, np.nan], 3, "finite"),
-        ([1.0], -1, "patience"),
-    ],
+    "arguments, name",
+    [({"kind": "l1", "strength": 1e-3, "warmup_epochs": 2}, "warmup_epochs"), ({"early_stopping_patience": 2}, "early_stopping_patience")],
 )
-def test_early_stopping_epochs_bad_input(curve, patience, message):
-    with pytest.raises(ValueError, match=message):
-        early_stopping_epochs(curve, patience)
+def test_train_variant_refuses_a_recipe_it_cannot_train(tiny, arguments, name):
+    with pytest.raises(ValueError, match=name):
+        train_variant(without_validation(tiny), num_epochs=1, **arguments)
 
 
-# --- the configuration a table is keyed by ------------------------------------------------------
+# --- recipe tables -------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def table(tiny):
+    config = variant_config(make_config(epochs=2), {"plain": {}, "stop": {"early_stopping_patience": 1}}, [0])
+    return variant_table(tiny, config)
 
 
 def test_variant_config_keeps_the_regime_and_the_recipes():
-    config = variant_config(REGIME, {"dropout": {"dropout_rate": 0.5}}, [0, 1])
-    assert config["label_noise"] == 0.4 and config["n_train"] == 1000 and config["epochs"] == 20
+    config = variant_config(make_config(seeds=[0, 1, 2]), {"dropout": {"dropout_rate": 0.5}}, [0, 1])
+    assert (config["label_noise"], config["n_train"], config["epochs"]) == (0.4, 1000, 20)
     assert config["seeds"] == [0, 1] and config["runs"] == {"dropout": {"dropout_rate": 0.5}}
-    assert "kinds" not in config  # lesson 02's penalties are not part of a recipe table
+    with pytest.raises(ValueError, match="unknown argument"):
+        variant_config(make_config(), {"a": {"dropout": 0.5}}, [0])
 
 
-@pytest.mark.parametrize(
-    "regime, runs, seeds, message",
-    [
-        ({"dataset": "mnist-5k"}, {"a": {}}, [0], "lacks"),
-        (REGIME, {}, [0], "non-empty dict"),
-        (REGIME, {"": {}}, [0], "name"),
-        (REGIME, {"a": 0.5}, [0], "dict of train_variant"),
-        (REGIME, {"a": {"dropout": 0.5}}, [0], "unknown argument"),
-        (REGIME, {"a": {}}, [], "seeds"),
-        (REGIME, {"a": {}}, [0, 0], "distinct"),
-        (REGIME, {"a": {}}, [-1], "seed"),
-    ],
-)
-def test_variant_config_bad_input(regime, runs, seeds, message):
-    with pytest.raises((ValueError, TypeError), match=message):
-        variant_config(regime, runs, seeds)
+def test_a_table_row_is_train_cnns_run_with_the_same_seed(tiny, table, plain_run):
+    test = evaluate(plain_run.model, tiny.x_test, tiny.y_test)
+    weights = list(kernels(plain_run.model).values())
+    plain = {key: recipe_row(table, "plain", key)[0] for key in table if key not in ("names", "seeds")}
+    assert (plain["test_accuracy"], plain["test_data_loss"]) == pytest.approx((test["accuracy"], test["data_loss"]))
+    assert plain["kernel_sq_norm"] == pytest.approx(Penalty(l2_strength=1.0).value(weights), rel=1e-6)
+    assert plain["kernel_max_abs"] == pytest.approx(max(np.abs(w).max() for w in weights))
+    assert plain["epochs_run"] == 2 and np.isnan(plain["val_data_loss"]).all()  # it never looked at them
 
 
-def test_recipe_row_picks_one_recipe_and_names_what_exists():
-    table = {
-        "names": np.array(["a", "b"]),
-        "seeds": np.array([0, 1]),
-        "test_accuracy": np.array([[0.1, 0.2], [0.3, 0.4]]),
-    }
-    np.testing.assert_array_equal(recipe_row(table, "b"), [0.3, 0.4])
+def test_an_early_stopping_row_keeps_its_curve_up_to_the_stop(table):
+    ran = int(recipe_row(table, "stop", "epochs_run")[0])
+    curve = recipe_row(table, "stop", "val_data_loss")[0]
+    assert np.isfinite(curve[:ran]).all() and np.isnan(curve[ran:]).all()
+    assert early_stopping_epochs(curve[:ran], 1)[0] == ran
+
+
+def test_recipe_row_names_what_exists():
+    table = {"names": np.array(["a", "b"]), "seeds": np.array([0, 1]), "test_accuracy": np.array([[1, 2], [3, 4]])}
+    np.testing.assert_array_equal(recipe_row(table, "b"), [3, 4])
     with pytest.raises(KeyError, match="there are: a, b"):
         recipe_row(table, "c")
     with pytest.raises(KeyError, match="there are: test_accuracy"):
         recipe_row(table, "a", "seeds")
-
-
-# --- training a table ---------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def noisy_tiny(mnist_5k):
-    """120 training images (25 % of labels wrong), 60 validation: two epochs in about a second."""
-    from helpers.data import load_dataset, with_label_noise
-
-    return with_label_noise(load_dataset("mnist-5k", n_train=120, n_val=60), 0.25, seed=0)
-
-
-def test_a_plain_recipe_is_the_run_train_cnn_gives_the_same_seed(noisy_tiny):
-    """The pairing the lesson rests on: the same initial weights and batches as lesson 02's runs."""
-    from helpers.training import evaluate, train_cnn
-
-    regime = make_config(REGIME, n_train=120, n_val=60, label_noise=0.25, epochs=2)
-    table = variant_table(noisy_tiny, variant_config(regime, {"L2": {"kind": "l2", "strength": 0.01}}, [3]))
-    # train_cnn looks at the validation images every epoch, as lesson 02's runs did; the table's run does not
-    run = train_cnn(noisy_tiny, Penalty(l2_strength=0.01), num_epochs=2, seed=3)
-    test = evaluate(run.model, noisy_tiny.x_test, noisy_tiny.y_test)
-    assert (table["test_accuracy"][0, 0], table["test_data_loss"][0, 0]) == (
-        test["accuracy"],
-        test["data_loss"],
-    )
-    assert np.isnan(table["val_data_loss"][0, 0]).all()
-
-
-def test_variant_table_shapes_and_early_stop_padding(noisy_tiny):
-    regime = make_config(REGIME, n_train=120, n_val=60, label_noise=0.25, epochs=3)
-    runs = {
-        "dropout": {"dropout_rate": 0.5},
-        "stop at once": {"early_stopping_patience": 1},
-    }
-    table = variant_table(noisy_tiny, variant_config(regime, runs, [0, 1]))
-    assert table["names"].tolist() == ["dropout", "stop at once"] and table["seeds"].tolist() == [0, 1]
-    assert table["test_accuracy"].shape == (2, 2) and table["val_data_loss"].shape == (
-        2,
-        2,
-        3,
-    )
-    assert np.all((table["train_true_accuracy"] >= 0) & (table["train_true_accuracy"] <= 1))
-    assert np.all(table["kernel_max_abs"] ** 2 <= table["kernel_sq_norm"])
-    assert np.isnan(table["val_data_loss"][0]).all()  # only early stopping watches the validation images
-    # An early stop leaves NaN after its last epoch, and its curve agrees with the rule.
-    for j in range(2):
-        ran = int(table["epochs_run"][1, j])
-        curve = table["val_data_loss"][1, j]
-        assert np.isfinite(curve[:ran]).all() and np.isnan(curve[ran:]).all()
-        assert early_stopping_epochs(curve[:ran], 1)[0] == ran

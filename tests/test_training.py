@@ -1,65 +1,114 @@
-"""helpers.training: train_cnn's seeded run, its history (data loss apart from the penalty), evaluate, config_of.
-
-Many runs in one fit: tests/internal/test_side_by_side.py; one compiled call per epoch: tests/internal/test_fast_fit.py.
-"""
+"""helpers.training: train_cnn is a seeded plain Keras fit; train_cnns' side-by-side runs equal train_cnn's."""
 
 import dataclasses
 
+import keras
 import numpy as np
 import pytest
 
+from helpers.models import build_cnn
 from helpers.penalties import Penalty
-from helpers.training import TrainingRun, evaluate, train_cnn
+from helpers.training import evaluate, train_cnn, train_cnns
+from helpers.weights import kernels
+
+PENALTIES = [Penalty.of("l2", 1e-2), Penalty(l1_strength=1e-3, l2_strength=1e-3)]
+SEED = 3
 
 
 @pytest.fixture(scope="module")
-def tiny(mnist_5k):
-    return dataclasses.replace(
-        mnist_5k,
-        x_train=mnist_5k.x_train[:100],
-        y_train=mnist_5k.y_train[:100],
-        x_val=mnist_5k.x_val[:50],
-        y_val=mnist_5k.y_val[:50],
-    )
+def alone(tiny):
+    return [train_cnn(tiny, penalty, num_epochs=2, seed=SEED) for penalty in PENALTIES]
 
 
 @pytest.fixture(scope="module")
-def l2_run(tiny):
-    return train_cnn(tiny, Penalty(l2_strength=1e-2), num_epochs=2, batch_size=32, seed=1)
+def together(tiny):
+    return train_cnns(tiny, PENALTIES, num_epochs=2, seed=SEED)
 
 
-def test_the_history_keeps_the_data_loss_apart_from_the_penalty(l2_run):
-    history = l2_run.history
+def _history_lists(run):
+    return {name: values.tolist() for name, values in run.history.items()}
+
+
+def test_the_same_seed_gives_the_same_run_bit_for_bit(tiny, alone):
+    np.random.default_rng().random()  # whatever ran in between (other cells, other tests) does not matter
+    keras.utils.set_random_seed(99)
+    again = train_cnn(tiny, PENALTIES[0], num_epochs=2, seed=SEED)
+    assert _history_lists(again) == _history_lists(alone[0])
+    for mine, reference in zip(again.model.get_weights(), alone[0].model.get_weights(), strict=True):
+        np.testing.assert_array_equal(mine, reference)
+
+
+def test_another_seed_gives_another_run(tiny, alone):
+    other = train_cnn(tiny, PENALTIES[0], num_epochs=1, seed=SEED + 1)
+    assert other.history["val_data_loss"][0] != alone[0].history["val_data_loss"][0]
+
+
+def test_the_history_has_the_data_loss_apart_from_keras_loss(alone):
+    history = alone[0].history
     assert {"loss", "data_loss", "accuracy", "val_loss", "val_data_loss", "val_accuracy"} <= set(history)
     assert all(len(values) == 2 for values in history.values())
     assert np.all(history["loss"] > history["data_loss"])  # Keras' loss includes the L2 penalty
-    assert np.all((history["accuracy"] >= 0) & (history["accuracy"] <= 1))
 
 
-def test_the_run_records_what_produced_it(tiny, l2_run):
-    assert isinstance(l2_run, TrainingRun) and l2_run.penalty == Penalty(l2_strength=1e-2)
-    assert l2_run.config == TrainingRun.config_of(tiny, Penalty(l2_strength=1e-2), 2, 32, 1, 1e-3)
-    assert l2_run.config["penalty"] == {"l1_strength": 0.0, "l2_strength": 1e-2}
-    assert l2_run.config["data"] == tiny.summary()
+def test_train_cnn_is_plain_keras_fit_bit_for_bit(tiny, alone):
+    """The preparation before fit (helpers.training._prepared) makes variables early and moves no number."""
+    keras.utils.set_random_seed(SEED)
+    model = build_cnn(PENALTIES[0])
+    fitted = model.fit(
+        tiny.x_train, tiny.y_train, batch_size=64, epochs=2, validation_data=(tiny.x_val, tiny.y_val), verbose=0
+    )
+    assert {name: list(values) for name, values in fitted.history.items()} == _history_lists(alone[0])
+    for mine, reference in zip(alone[0].model.get_weights(), model.get_weights(), strict=True):
+        np.testing.assert_array_equal(mine, reference)
 
 
-def test_evaluate_reports_the_last_epochs_validation_numbers(tiny, l2_run):
-    scores = evaluate(l2_run.model, tiny.x_val, tiny.y_val)
-    assert set(scores) == {"accuracy", "data_loss"}
-    assert scores["data_loss"] == pytest.approx(l2_run.history["val_data_loss"][-1], rel=1e-5)
-    assert scores["accuracy"] == pytest.approx(l2_run.history["val_accuracy"][-1])
+@pytest.mark.parametrize("index", range(len(PENALTIES)), ids=[p.label for p in PENALTIES])
+def test_side_by_side_runs_equal_runs_alone(alone, together, index):
+    mine, reference = together[index], alone[index]
+    assert mine.penalty == reference.penalty
+    for name in ("data_loss", "accuracy", "val_data_loss", "val_accuracy"):
+        # The same initial weights, batches and updates: equal up to float rounding.
+        np.testing.assert_allclose(mine.history[name], reference.history[name], rtol=1e-5, atol=1e-7, err_msg=name)
+    for weights, expected in zip(mine.model.get_weights(), reference.model.get_weights(), strict=True):
+        np.testing.assert_allclose(weights, expected, rtol=1e-5, atol=1e-6)
 
 
-def test_without_validation_images_there_is_no_validation_history(tiny):
+@pytest.mark.parametrize("index", range(len(PENALTIES)), ids=[p.label for p in PENALTIES])
+def test_side_by_side_history_has_the_penalty_and_keras_val_loss(alone, together, index):
+    run = together[index]
+    assert run.history["penalty"][-1] == pytest.approx(run.penalty.value(list(kernels(run.model).values())))
+    np.testing.assert_allclose(run.history["val_loss"], run.history["val_data_loss"] + run.history["penalty"])
+    # Keras' own val_loss of the CNN trained alone: validation data loss + its regularization losses.
+    np.testing.assert_allclose(run.history["val_loss"], alone[index].history["val_loss"], rtol=1e-5)
+
+
+def test_without_validation_images_one_cnn_side_by_side_is_train_cnn(tiny, alone):
+    """One penalty: Keras names a lone output's metrics without a prefix; no validation images: no val_ history
+    (and the same training, which never sees them)."""
     no_val = dataclasses.replace(tiny, x_val=tiny.x_val[:0], y_val=tiny.y_val[:0])
-    run = train_cnn(no_val, num_epochs=1, seed=0)
-    assert run.penalty == Penalty() and not any(name.startswith("val_") for name in run.history)
+    (run,) = train_cnns(no_val, [PENALTIES[0]], num_epochs=2, seed=SEED)
+    assert set(run.history) == {"data_loss", "accuracy", "penalty"}
+    for name in ("data_loss", "accuracy"):
+        np.testing.assert_allclose(run.history[name], alone[0].history[name], rtol=1e-5, err_msg=name)
 
 
-def test_bad_arguments_are_named(tiny):
-    with pytest.raises(TypeError, match=r"penalty must be a helpers\.penalties\.Penalty"):
-        train_cnn(tiny, "l2", num_epochs=1)
-    with pytest.raises(ValueError, match="num_epochs must be an integer >= 1"):
-        train_cnn(tiny, num_epochs=0)
-    with pytest.raises(ValueError, match="labels"):
-        evaluate(None, tiny.x_val, tiny.y_val[:3])
+def test_evaluate_gives_the_last_epochs_validation_numbers(tiny, alone):
+    scores = evaluate(alone[0].model, tiny.x_val, tiny.y_val)
+    assert scores == pytest.approx(
+        {"accuracy": alone[0].history["val_accuracy"][-1], "data_loss": alone[0].history["val_data_loss"][-1]},
+        rel=1e-5,
+    )
+
+
+def test_build_trains_the_given_model(tiny):
+    built = []
+
+    def build():
+        model = build_cnn(widths={"dense1": 8})
+        built.append((model, [w.copy() for w in model.get_weights()]))
+        return model
+
+    run = train_cnn(tiny, num_epochs=1, build=build)
+    ((model, initial),) = built
+    assert run.model is model and run.model.get_layer("dense1").kernel.shape == (576, 8)
+    assert all(not np.array_equal(w, w0) for w, w0 in zip(model.get_weights(), initial, strict=True))  # all trained
