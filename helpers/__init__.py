@@ -30,28 +30,10 @@ Private (a leading underscore): ``_validation`` (argument checks), ``_data_files
 """
 
 import importlib
+from pathlib import Path
 
-__all__ = [
-    "checks",
-    "cluster",
-    "compare",
-    "data",
-    "experiment",
-    "lesson01_loss_formulas",
-    "lesson02_cnn_penalties",
-    "lesson03_weights_and_sparsity",
-    "lesson04_choosing_lambda",
-    "lesson05_other_regularizers",
-    "lesson06_structured_sparsity",
-    "models",
-    "notebook",
-    "penalties",
-    "plotting",
-    "published",
-    "training",
-    "weights",
-    "widgets",
-]
+# Every module but the private ones, for ``from helpers import *`` and the lazy attributes below.
+__all__ = sorted(path.stem for path in Path(__file__).parent.glob("[!_]*.py"))
 
 
 def __getattr__(name):

@@ -78,104 +78,52 @@ def build_parser():
         description="Train the seed text's CNN with no penalty, L1, L2 and L1+L2; print a results table; write "
         "results.json and PNG figures. Without options: the course's regime on the offline mnist-5k digits "
         "(1,000 training images, 40% of their labels wrong, 20 epochs).",
-        epilog="Options given explicitly override --full's. Exit codes: 0 done, 1 data unavailable or failed, 2 bad option.",
+        epilog="Options given explicitly override --full's. "
+        "Exit codes: 0 done, 1 data unavailable or failed, 2 bad option.",
     )
-    add = parser.add_argument
-    add(
-        "--full",
-        action="store_true",
-        help="the seed text's spec: all 60,000 training images, no validation split, "
-        "5 epochs, batch 64, L2 0.001, L1 1e-4; dataset mnist (one download) unless --dataset says otherwise",
-    )
-    add(
-        "--dataset",
-        choices=("mnist-5k", "mnist", "fashion-mnist"),
-        help="data source (default mnist-5k; mnist with --full)",
-    )
-    add(
-        "--n-train",
-        type=_checked(int, check_int, 1),
-        metavar="N",
-        help="training images, a stratified subset (default 1000; all with --full)",
-    )
-    add(
-        "--label-noise",
-        type=_checked(float, check_share, "the share of wrong training labels"),
-        metavar="F",
-        help="share of training labels replaced by another class (default 0.4; 0 with --full)",
-    )
-    add(
-        "--n-val",
-        type=_checked(int, check_int, 0),
-        metavar="N",
-        help="validation images held out of the training images (default: the source's; 0 with --full)",
-    )
-    add("--epochs", type=_checked(int, check_int, 1), metavar="N", help="epochs per run (default 20; 5 with --full)")
-    add("--batch-size", type=_checked(int, check_int, 1), metavar="N", help="batch size (default 64)")
-    add(
-        "--l1",
-        type=_checked(float, check_nonnegative, listed=True),
-        metavar="λ1[,λ1...]",
-        help="L1 strength(s) for kinds l1 and l1_l2 (default 1e-3; 1e-4 with --full); a list is a sweep: "
-        "kind l1 runs once per strength, l1_l2 once per (λ1, λ2) pair",
-    )
-    add(
-        "--l2",
-        type=_checked(float, check_nonnegative, listed=True),
-        metavar="λ2[,λ2...]",
-        help="L2 strength(s) for kinds l2 and l1_l2 (default 1e-2; 1e-3 with --full); a list is a sweep",
-    )
-    add(
-        "--kinds",
-        type=_checked(str, check_choice, KINDS, name="penalty kind", listed=True),
-        metavar="LIST",
-        help="penalty kinds to run, comma-separated (default none,l1,l2,l1_l2)",
-    )
-    add(
-        "--seeds",
-        type=_checked(int, check_int, 0, name="a seed", listed=True),
-        metavar="LIST",
-        help="seeds, comma-separated or a range, e.g. 0,1,2 or 0-4: one run per penalty and seed (default 0)",
-    )
-    add(
-        "--learning-rate",
-        type=_checked(float, check_positive),
-        metavar="RATE",
-        help="Adam's learning rate (default 0.001)",
-    )
-    add(
-        "--threads",
-        type=_checked(int, check_int, 1),
-        metavar="N",
-        help="CPU threads for TensorFlow (default: all); with --ray, the CPUs each trial asks of Ray (default 2)",
-    )
-    add(
+    count, strengths = _checked(int, check_int, 1), _checked(float, check_nonnegative, listed=True)
+    options = [  # flag, type (None: a text), metavar, help
+        ("--n-train", count, "N", "training images, a stratified subset (default 1000; all with --full)"),
+        ("--label-noise", _checked(float, check_share, "the share of wrong training labels"), "F",
+         "share of training labels replaced by another class (default 0.4; 0 with --full)"),
+        ("--n-val", _checked(int, check_int, 0), "N",
+         "validation images held out of the training images (default: the source's; 0 with --full)"),
+        ("--epochs", count, "N", "epochs per run (default 20; 5 with --full)"),
+        ("--batch-size", count, "N", "batch size (default 64)"),
+        ("--l1", strengths, "λ1[,λ1...]", "L1 strength(s) for kinds l1 and l1_l2 (default 1e-3; 1e-4 with --full); "
+         "a list is a sweep: kind l1 runs once per strength, l1_l2 once per (λ1, λ2) pair"),
+        ("--l2", strengths, "λ2[,λ2...]",
+         "L2 strength(s) for kinds l2 and l1_l2 (default 1e-2; 1e-3 with --full); a list is a sweep"),
+        ("--kinds", _checked(str, check_choice, KINDS, name="penalty kind", listed=True), "LIST",
+         "penalty kinds to run, comma-separated (default none,l1,l2,l1_l2)"),
+        ("--seeds", _checked(int, check_int, 0, name="a seed", listed=True), "LIST",
+         "seeds, comma-separated or a range, e.g. 0,1,2 or 0-4: one run per penalty and seed (default 0)"),
+        ("--learning-rate", _checked(float, check_positive), "RATE", "Adam's learning rate (default 0.001)"),
+        ("--threads", count, "N",
+         "CPU threads for TensorFlow (default: all); with --ray, the CPUs each trial asks of Ray (default 2)"),
+        ("--ray", None, "ADDRESS", "run each (penalty, seed) as a Ray Tune trial: 'auto' (the cluster this machine "
+         "joined with 'ray start'), a head node's HOST:PORT, or 'local' (Ray on this machine); needs " + RAY_INSTALL),
+        ("--retries", _checked(int, check_int, 0), "N",
+         "with --ray, how often a failed trial is tried again before it is reported (default 1)"),
+        ("--data-path", None, "FILE", "a local copy of Keras' mnist.npz for --dataset mnist / --full (no download)"),
+        ("--out", None, "DIR", "output folder (default results/experiment-<UTC time>-<config hash>)"),
+    ]  # fmt: skip
+    parser.add_argument("--full", action="store_true", help="the seed text's spec: all 60,000 training images, no "
+                        "validation split, 5 epochs, batch 64, L2 0.001, L1 1e-4; dataset mnist (one download) "
+                        "unless --dataset says otherwise")  # fmt: skip
+    parser.add_argument("--dataset", choices=("mnist-5k", "mnist", "fashion-mnist"),
+                        help="data source (default mnist-5k; mnist with --full)")  # fmt: skip
+    for flag, convert, metavar, text in options:
+        parser.add_argument(
+            flag, type=convert, metavar=metavar, help=text, **({"default": 1} if flag == "--retries" else {})
+        )
+    parser.add_argument(
         "--bfloat16",
         action="store_true",
-        help="bfloat16 arithmetic (weights and output stay float32): faster on "
-        "CPUs with native bfloat16 (AVX-512 BF16, AMX), refused elsewhere",
+        help="bfloat16 arithmetic (weights and output stay "
+        "float32): faster on CPUs with native bfloat16 (AVX-512 BF16, AMX), refused elsewhere",
     )
-    add(
-        "--ray",
-        metavar="ADDRESS",
-        help="run each (penalty, seed) as a Ray Tune trial: 'auto' (the cluster this "
-        "machine joined with 'ray start'), a head node's HOST:PORT, or 'local' (Ray on this machine); needs "
-        + RAY_INSTALL,
-    )
-    add(
-        "--retries",
-        type=_checked(int, check_int, 0),
-        metavar="N",
-        default=1,
-        help="with --ray, how often a failed trial is tried again before it is reported (default 1)",
-    )
-    add(
-        "--data-path",
-        metavar="FILE",
-        help="a local copy of Keras' mnist.npz for --dataset mnist / --full (no download)",
-    )
-    add("--out", metavar="DIR", help="output folder (default results/experiment-<UTC time>-<config hash>)")
-    add("--quiet", action="store_true", help="no per-epoch progress lines")
+    parser.add_argument("--quiet", action="store_true", help="no per-epoch progress lines")
     return parser
 
 
@@ -216,20 +164,11 @@ def main(argv=None):
         tf.config.threading.set_intra_op_parallelism_threads(args.threads)
     if args.bfloat16:
         keras.mixed_precision.set_global_policy("mixed_bfloat16")
-    options = {
-        "dataset": args.dataset,
-        "n_train": args.n_train,
-        "n_val": args.n_val,
-        "epochs": args.epochs,
-        "label_noise": args.label_noise,
-        "batch_size": args.batch_size,
-        "kinds": args.kinds,
-        "seeds": args.seeds,
-        "learning_rate": args.learning_rate,
-        # One strength stays a number: a run without a sweep keeps the configuration (and hash) it always had.
-        "l1_strength": args.l1 if args.l1 is None or len(args.l1) > 1 else args.l1[0],
-        "l2_strength": args.l2 if args.l2 is None or len(args.l2) > 1 else args.l2[0],
-    }
+    names = ("dataset", "n_train", "n_val", "epochs", "label_noise", "batch_size", "kinds", "seeds", "learning_rate")
+    options = {name: getattr(args, name) for name in names}
+    # One strength stays a number: a run without a sweep keeps the configuration (and hash) it always had.
+    options["l1_strength"] = args.l1 if args.l1 is None or len(args.l1) > 1 else args.l1[0]
+    options["l2_strength"] = args.l2 if args.l2 is None or len(args.l2) > 1 else args.l2[0]
     base = {**REGIME, **FULL_SPEC} if args.full else REGIME
     try:
         config = make_config(base, **{key: value for key, value in options.items() if value is not None})

@@ -7,8 +7,6 @@ Private: a learner never needs to read this. Checks happen once, where a value c
 import math
 import numbers
 
-__all__ = ["check_choice", "check_int", "check_nonnegative", "check_positive", "check_share"]
-
 
 def _finite_real(name, value, allowed):
     if isinstance(value, bool) or not isinstance(value, numbers.Real):

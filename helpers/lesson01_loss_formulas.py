@@ -19,7 +19,7 @@ mean cross-entropy, as its CNN trains), the same mean loss in PyTorch as in Kera
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from numpy.polynomial import legendre
@@ -191,8 +191,7 @@ def ball_boundary(kind, radius, num_points=181):
 # ---------------------------------------------------------------- λ across frameworks
 
 
-@dataclass(frozen=True)
-class Convention:
+class Convention(NamedTuple):
     """One framework's way of writing one penalty: its parameter, its objective, the maps to Keras' ``f``."""
 
     framework: str
@@ -206,80 +205,30 @@ class Convention:
     inverse: bool = False  # True for C: a smaller value means a stronger penalty
 
 
+# The seed text divides its L2 term by 2m but not its L1 term: the two λ are on different scales. Its formulas
+# carry ½ on the squared error (Keras' "mse" has none): that is where f = λ/m comes from. "seed_text_crossentropy":
+# the same penalties on a mean cross-entropy (no ½), as in Ng's logistic regression and the seed's CNN.
+# PyTorch's weight_decay adds wd·w to the gradient; f·Σw² adds 2f·w.
 _CONVENTION_LIST = [
     Convention("keras", "l2", "L2(f)", "mean loss + f·Σw²", "f", lambda v, n: v, lambda f, n: f),
     Convention("keras", "l1", "L1(f)", "mean loss + f·Σ|w|", "f", lambda v, n: v, lambda f, n: f),
-    # The seed text divides its L2 term by 2m but not its L1 term: the two λ are on different scales.
-    # Its formulas carry ½ on the squared error (Keras' "mse" has none): that is where f = λ/m comes from.
-    Convention(
-        "seed_text",
-        "l2",
-        "λ",
-        "1/(2m)·Σ(h−y)² + λ/(2m)·Σθ²",
-        "λ/m",
-        lambda v, n: v / n,
-        lambda f, n: f * n,
-        needs_n=True,
-    ),
+    Convention("seed_text", "l2", "λ", "1/(2m)·Σ(h−y)² + λ/(2m)·Σθ²", "λ/m",
+               lambda v, n: v / n, lambda f, n: f * n, needs_n=True),
     Convention("seed_text", "l1", "λ", "1/(2m)·Σ(h−y)² + λ·Σ|θ|", "2λ", lambda v, n: 2 * v, lambda f, n: f / 2),
-    # The same penalties on a mean cross-entropy (no ½), as in Ng's logistic regression and the seed's CNN.
-    Convention(
-        "seed_text_crossentropy",
-        "l2",
-        "λ",
-        "1/m·Σ CE + λ/(2m)·Σθ²",
-        "λ/(2m)",
-        lambda v, n: v / (2 * n),
-        lambda f, n: 2 * f * n,
-        needs_n=True,
-    ),
+    Convention("seed_text_crossentropy", "l2", "λ", "1/m·Σ CE + λ/(2m)·Σθ²", "λ/(2m)",
+               lambda v, n: v / (2 * n), lambda f, n: 2 * f * n, needs_n=True),
     Convention("seed_text_crossentropy", "l1", "λ", "1/m·Σ CE + λ·Σ|θ|", "λ", lambda v, n: v, lambda f, n: f),
-    # weight_decay adds wd·w to the gradient; f·Σw² adds 2f·w.
-    Convention(
-        "pytorch_sgd",
-        "l2",
-        "weight_decay",
-        "gradient of mean loss + wd·w",
-        "wd/2",
-        lambda v, n: v / 2,
-        lambda f, n: 2 * f,
-    ),
-    Convention(
-        "sklearn_ridge",
-        "l2",
-        "alpha",
-        "‖y − Xw‖² + α·‖w‖²",
-        "α/n",
-        lambda v, n: v / n,
-        lambda f, n: f * n,
-        needs_n=True,
-    ),
-    Convention(
-        "sklearn_lasso", "l1", "alpha", "1/(2n)·‖y − Xw‖² + α·‖w‖₁", "2α", lambda v, n: 2 * v, lambda f, n: f / 2
-    ),
-    Convention(
-        "sklearn_logistic",
-        "l2",
-        "C",
-        "C·Σ log-loss + ½‖w‖²",
-        "1/(2nC)",
-        lambda v, n: 1 / (2 * v * n),
-        lambda f, n: 1 / (2 * f * n),
-        needs_n=True,
-        inverse=True,
-    ),
-    Convention(
-        "sklearn_logistic",
-        "l1",
-        "C",
-        "C·Σ log-loss + ‖w‖₁",
-        "1/(nC)",
-        lambda v, n: 1 / (v * n),
-        lambda f, n: 1 / (f * n),
-        needs_n=True,
-        inverse=True,
-    ),
-]
+    Convention("pytorch_sgd", "l2", "weight_decay", "gradient of mean loss + wd·w", "wd/2",
+               lambda v, n: v / 2, lambda f, n: 2 * f),
+    Convention("sklearn_ridge", "l2", "alpha", "‖y − Xw‖² + α·‖w‖²", "α/n",
+               lambda v, n: v / n, lambda f, n: f * n, needs_n=True),
+    Convention("sklearn_lasso", "l1", "alpha", "1/(2n)·‖y − Xw‖² + α·‖w‖₁", "2α",
+               lambda v, n: 2 * v, lambda f, n: f / 2),
+    Convention("sklearn_logistic", "l2", "C", "C·Σ log-loss + ½‖w‖²", "1/(2nC)",
+               lambda v, n: 1 / (2 * v * n), lambda f, n: 1 / (2 * f * n), needs_n=True, inverse=True),
+    Convention("sklearn_logistic", "l1", "C", "C·Σ log-loss + ‖w‖₁", "1/(nC)",
+               lambda v, n: 1 / (v * n), lambda f, n: 1 / (f * n), needs_n=True, inverse=True),
+]  # fmt: skip
 CONVENTIONS = {(convention.framework, convention.kind): convention for convention in _CONVENTION_LIST}
 
 FRAMEWORKS = tuple(dict.fromkeys(framework for framework, _ in CONVENTIONS))
@@ -329,17 +278,8 @@ def from_keras(keras_strength, framework, kind, n=None):
 
 def convention_rows(keras_strength, n):
     """One dict per convention: framework, kind, parameter, objective, rule (to Keras' f), value matching ``f``."""
-    rows = []
-    for (framework, kind), convention in CONVENTIONS.items():
-        value = from_keras(keras_strength, framework, kind, n)
-        rows.append(
-            {
-                "framework": framework,
-                "kind": kind,
-                "parameter": convention.parameter,
-                "objective": convention.objective,
-                "rule": convention.rule,
-                "value": value,
-            }
-        )
-    return rows
+    fields = ("framework", "kind", "parameter", "objective", "rule")
+    return [
+        {**{field: getattr(convention, field) for field in fields}, "value": from_keras(keras_strength, *key, n)}
+        for key, convention in CONVENTIONS.items()
+    ]

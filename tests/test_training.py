@@ -1,6 +1,10 @@
 """helpers.training: train_cnn is a seeded plain Keras fit; train_cnns' side-by-side runs equal train_cnn's."""
 
 import dataclasses
+import json
+import subprocess
+import sys
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -112,3 +116,26 @@ def test_build_trains_the_given_model(tiny):
     ((model, initial),) = built
     assert run.model is model and run.model.get_layer("dense1").kernel.shape == (576, 8)
     assert all(not np.array_equal(w, w0) for w, w0 in zip(model.get_weights(), initial, strict=True))  # all trained
+
+
+TRAIN_AND_PRINT = """
+import hashlib, json
+from helpers.notebook import setup_notebook
+setup_notebook()
+from helpers.data import load_dataset
+from helpers.penalties import Penalty
+from helpers.training import train_cnn
+data = load_dataset("mnist-5k", n_train=150, n_val=100, n_test=100)
+run = train_cnn(data, Penalty(l1_strength=1e-4, l2_strength=1e-3), num_epochs=1, seed=3)
+weights = hashlib.sha256(b"".join(w.tobytes() for w in run.model.get_weights())).hexdigest()
+print(json.dumps({"weights": weights, **{name: values.tolist() for name, values in run.history.items()}}))
+"""
+
+
+def test_the_same_seed_gives_the_same_run_bit_for_bit_in_two_fresh_processes():
+    """What a learner sees: rerunning a lesson from a fresh kernel reproduces its numbers exactly."""
+    command = [sys.executable, "-c", TRAIN_AND_PRINT]
+    repo = Path(__file__).resolve().parents[1]
+    processes = [subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=repo) for _ in range(2)]
+    first, second = (json.loads(process.communicate(timeout=300)[0].splitlines()[-1]) for process in processes)
+    assert first == second and {"weights", "val_data_loss"} <= set(first)  # bit for bit, not just close

@@ -15,10 +15,11 @@ def test_kernels_are_the_five_kernel_matrices_without_biases():
 
 
 def test_sparsity_fractions_by_hand():
-    weights = {"a": np.array([0.0, 1e-7, 5e-4, 0.5]), "b": np.array([2e-2, 0.0])}
+    # |w| < t, strictly: a weight equal to a threshold is not below it; negative weights count by their size.
+    weights = {"a": np.array([0.0, -1e-7, 5e-4, 1e-3, -0.5]), "b": np.array([2e-2, 0.0])}
     table = sparsity(weights, thresholds=(1e-3, 1e-6))
-    assert table["a"] == {"n": 4, 1e-3: 0.75, 1e-6: 0.5, "zero": 0.25}
-    assert table["all"]["zero"] == pytest.approx(2 / 6)
+    assert table["a"] == {"n": 5, 1e-3: 3 / 5, 1e-6: 2 / 5, "zero": 1 / 5}
+    assert table["all"]["zero"] == pytest.approx(2 / 7)
 
 
 def test_sparsity_uses_the_default_thresholds():
