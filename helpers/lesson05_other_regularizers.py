@@ -1,19 +1,9 @@
 """Lesson 05: decoupled weight decay, a λ warm-up, dropout, augmentation and early stopping, in lesson 02's regime.
 
-Every recipe trains through :func:`train_variant`: helpers.training.train_cnn with the recipe's model and
-callbacks, from the weights and batch order that ``train_cnn`` (and so lesson 02's experiment) gives the
-same seed. A recipe trained here on seed s is therefore paired with lesson 02's no-penalty and L2 runs
-of seed s, which are not trained again.
-
-- :func:`variant_config`: the configuration a table of recipes is keyed by (lesson 02's regime, the
-  seeds, the recipes); :func:`variant_table` trains every recipe on every seed; :func:`recipe_row`
-  reads one recipe's per-seed values.
-- :func:`early_stopping_epochs`: where ``keras.callbacks.EarlyStopping`` stops and which epoch's
-  weights it restores, read off a validation curve (no training).
-- :func:`build_variant_cnn`: the seed's CNN (helpers.models.build_cnn, unchanged) with dropout,
-  augmentation or decoupled weight decay.
-- :class:`ScheduledPenalty` and :class:`StrengthSchedule`: an L2 penalty whose strength lives in a
-  Keras variable that a callback changes between epochs (no rebuild, no recompile).
+Every recipe trains through :func:`train_variant`, i.e. helpers.training.train_cnn with the recipe's model and
+callbacks: from the same initial weights and batch order as lesson 02's run of the same seed. A recipe
+trained here on seed s is therefore paired with lesson 02's no-penalty and L2 runs of seed s, which are
+not trained again. A table of recipes (:func:`variant_table`) is keyed by :func:`variant_config`.
 """
 
 import dataclasses
@@ -23,9 +13,10 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
-from helpers._validation import check_choice, check_int, check_nonnegative, check_positive, check_share
+from helpers._validation import check_int, check_nonnegative, check_share
+from helpers.experiment import REGIME
 from helpers.models import build_cnn, compile_cnn
-from helpers.penalties import PENALTY_KINDS, Penalty
+from helpers.penalties import Penalty
 from helpers.training import evaluate, train_cnn
 from helpers.weights import kernels
 
@@ -38,20 +29,10 @@ __all__ = [
     "variant_table",
 ]
 
-# What of lesson 02's configuration (helpers.lesson02_cnn_penalties.make_config) a recipe table depends on.
-REGIME_KEYS = (
-    "dataset",
-    "n_train",
-    "n_val",
-    "n_test",
-    "split_seed",
-    "label_noise",
-    "epochs",
-    "batch_size",
-    "learning_rate",
-)
+# What of lesson 02's configuration a recipe table depends on: all but its penalties and seeds.
+REGIME_KEYS = [key for key in REGIME if key not in ("kinds", "l1_strength", "l2_strength", "seeds")]
 # The arguments of train_variant that name a recipe.
-RECIPE_KEYS = (
+RECIPE_KEYS = [
     "kind",
     "strength",
     "warmup_epochs",
@@ -59,7 +40,9 @@ RECIPE_KEYS = (
     "augment",
     "weight_decay",
     "early_stopping_patience",
-)
+]
+# A table's values per (recipe, seed); "val_data_loss" (per epoch) is added by variant_table.
+PER_RUN = ["test_accuracy", "test_data_loss", "train_true_accuracy", "kernel_sq_norm", "kernel_max_abs", "epochs_run"]
 
 
 def variant_config(regime, runs, seeds):
@@ -71,51 +54,29 @@ def variant_config(regime, runs, seeds):
     missing = [key for key in REGIME_KEYS if key not in regime]
     if missing:
         raise ValueError(f"regime must be a helpers.experiment.make_config dict; it lacks {', '.join(missing)}")
-    if not isinstance(runs, dict) or not runs:
+    if not isinstance(runs, dict) or not runs or not all(isinstance(spec, dict) for spec in runs.values()):
         raise ValueError(f"runs must be a non-empty dict {{name: {{train_variant argument: value}}}}, got {runs!r}")
     for name, spec in runs.items():
-        if not isinstance(name, str) or not name:
-            raise ValueError(f"each run needs a non-empty name, got {name!r}")
-        if not isinstance(spec, dict):
-            raise TypeError(f"run {name!r}: expected a dict of train_variant arguments, got {spec!r}")
-        unknown = sorted(set(spec) - set(RECIPE_KEYS))
+        unknown = ", ".join(sorted(set(spec) - set(RECIPE_KEYS)))
         if unknown:
-            raise ValueError(
-                f"run {name!r}: unknown argument(s) {', '.join(unknown)}; allowed: {', '.join(RECIPE_KEYS)}"
-            )
+            raise ValueError(f"run {name!r}: unknown argument(s) {unknown}; allowed: {', '.join(RECIPE_KEYS)}")
     seeds = [check_int("seed", seed, 0) for seed in seeds]
     if not seeds or len(set(seeds)) != len(seeds):
         raise ValueError(f"seeds must be a non-empty list of distinct integers >= 0, got {seeds}")
-    return {
-        **{key: regime[key] for key in REGIME_KEYS},
-        "seeds": seeds,
-        "runs": {n: dict(s) for n, s in runs.items()},
-    }
+    return {**{key: regime[key] for key in REGIME_KEYS}, "seeds": seeds, "runs": {n: dict(s) for n, s in runs.items()}}
 
 
 def variant_table(data, config):
     """Train every recipe of ``config`` (:func:`variant_config`) on every seed -> dict of arrays.
 
-    Per (recipe, seed): test accuracy and data loss, training accuracy on the true labels, Σw²
-    and max |w| over the kernels, epochs run. Only early stopping looks at the validation images
-    while training (a recipe without it trains the same without them, in three quarters of the
-    time); its validation data loss per epoch is kept, NaN after the stop and for the others.
-    ``names`` and ``seeds`` label the axes.
+    Per (recipe, seed): test accuracy and data loss, training accuracy on the true labels, Σw² and
+    max |w| over the kernels, epochs run. Only early stopping looks at the validation images while
+    training (a recipe without it trains the same without them, and faster); its
+    validation data loss per epoch is kept, NaN after the stop and for the others.
     """
     runs, seeds = config["runs"], config["seeds"]
-    shape = (len(runs), len(seeds))
-    table = {
-        key: np.full(shape, np.nan)
-        for key in (
-            "test_accuracy",
-            "test_data_loss",
-            "train_true_accuracy",
-            "kernel_sq_norm",
-            "kernel_max_abs",
-            "epochs_run",
-        )
-    }
-    table["val_data_loss"] = np.full((*shape, config["epochs"]), np.nan)
+    table = {key: np.full((len(runs), len(seeds)), np.nan) for key in PER_RUN}
+    table["val_data_loss"] = np.full((len(runs), len(seeds), config["epochs"]), np.nan)
     true_labels = data.y_train if data.y_train_true is None else data.y_train_true
     without_validation = dataclasses.replace(data, x_val=data.x_val[:0], y_val=data.y_val[:0])
     for i, spec in enumerate(runs.values()):
@@ -130,10 +91,7 @@ def variant_table(data, config):
                 **spec,
             )
             test = evaluate(run.model, data.x_test, data.y_test)
-            table["test_accuracy"][i, j], table["test_data_loss"][i, j] = (
-                test["accuracy"],
-                test["data_loss"],
-            )
+            table["test_accuracy"][i, j], table["test_data_loss"][i, j] = test["accuracy"], test["data_loss"]
             table["train_true_accuracy"][i, j] = evaluate(run.model, data.x_train, true_labels)["accuracy"]
             weights = [np.asarray(w, dtype=float) for w in kernels(run.model).values()]
             table["kernel_sq_norm"][i, j] = sum(float(np.square(w).sum()) for w in weights)
@@ -182,19 +140,6 @@ def early_stopping_epochs(val_losses, patience):
 # ---------------------------------------------------------------- the recipes
 
 
-class VariableL2:
-    """Keras regularizer ``strength * sum(w**2)`` that reads ``strength`` (a Keras variable) at every step."""
-
-    def __init__(self, strength):
-        if not isinstance(strength, keras.Variable):
-            raise TypeError(f"strength must be a keras.Variable, got {type(strength).__name__}")
-        self.strength = strength
-
-    def __call__(self, weight):
-        # A variable, not a Python float: the compiled train step reads its current value.
-        return keras.ops.cast(self.strength, weight.dtype) * keras.ops.sum(keras.ops.square(weight))
-
-
 @dataclass(frozen=True, eq=False)
 class ScheduledPenalty(Penalty):
     """An L2 penalty whose current strength is the Keras variable ``strength``; ``l2_strength`` is its target."""
@@ -202,32 +147,19 @@ class ScheduledPenalty(Penalty):
     strength: object = None
 
     def keras_regularizer(self):
-        """A :class:`VariableL2` sharing this penalty's strength variable (one object per layer)."""
-        return VariableL2(self.strength)
-
-    @property
-    def label(self):
-        """e.g. 'L2(0.001), scheduled'."""
-        return f"L2({self.l2_strength:g}), scheduled"
+        # Reads the variable, not a Python float: the compiled train step sees its current value.
+        return lambda weight: keras.ops.cast(self.strength, weight.dtype) * keras.ops.sum(keras.ops.square(weight))
 
 
 def scheduled_l2(l2_strength, initial_strength=0.0):
     """A :class:`ScheduledPenalty` with target ``l2_strength`` and a fresh variable set to ``initial_strength``."""
-    l2_strength = check_positive("l2_strength", l2_strength)
-    initial_strength = check_nonnegative("initial_strength", initial_strength)
     variable = keras.Variable(initial_strength, dtype="float32", trainable=False, name="l2_strength")
     return ScheduledPenalty(l2_strength=l2_strength, strength=variable)
 
 
 def linear_warmup(target_strength, warmup_epochs):
     """Schedule epoch -> strength: 0 at epoch 0, rising linearly to ``target_strength`` at ``warmup_epochs``."""
-    target_strength = check_nonnegative("target_strength", target_strength)
-    warmup_epochs = check_int("warmup_epochs", warmup_epochs, 1)
-
-    def schedule(epoch):
-        return target_strength * min(1.0, epoch / warmup_epochs)
-
-    return schedule
+    return lambda epoch: target_strength * min(1.0, epoch / warmup_epochs)
 
 
 class StrengthSchedule(keras.callbacks.Callback):
@@ -235,33 +167,19 @@ class StrengthSchedule(keras.callbacks.Callback):
 
     def __init__(self, penalty, schedule):
         super().__init__()
-        if not isinstance(penalty, ScheduledPenalty):
-            raise TypeError(f"penalty must be a ScheduledPenalty, got {type(penalty).__name__}")
-        if not callable(schedule):
-            raise TypeError(f"schedule must be a function epoch -> strength, got {type(schedule).__name__}")
         self.penalty, self.schedule, self.strengths = penalty, schedule, []
 
     def on_epoch_begin(self, epoch, logs=None):
-        value = check_nonnegative(f"schedule({epoch})", self.schedule(epoch))
-        self.penalty.strength.assign(value)
-        self.strengths.append(value)
+        self.strengths.append(self.schedule(epoch))
+        self.penalty.strength.assign(self.strengths[-1])
 
 
-def build_variant_cnn(
-    penalty=None,
-    *,
-    dropout_rate=0.0,
-    augment=False,
-    weight_decay=None,
-    learning_rate=1e-3,
-):
+def build_variant_cnn(penalty=None, *, dropout_rate=0.0, augment=False, weight_decay=None, learning_rate=1e-3):
     """The seed's CNN from ``build_cnn`` (same layers, same initial weights), optionally with
     augmentation in front, dropout after ``dense1``, and Adam's decoupled weight decay (biases excluded).
     """
     dropout_rate = check_share("dropout_rate", dropout_rate, "the share of units dropped")
-    if weight_decay is not None:
-        weight_decay = check_nonnegative("weight_decay", weight_decay)
-    check_positive("learning_rate", learning_rate)  # NaN or 0 would train nothing, silently
+    check_nonnegative("weight_decay", weight_decay or 0.0)  # None: no decay
     base = build_cnn(penalty, learning_rate=learning_rate)
     inputs = keras.Input(shape=(28, 28, 1))
     x = inputs
@@ -276,8 +194,7 @@ def build_variant_cnn(
     optimizer = keras.optimizers.Adam(learning_rate, weight_decay=weight_decay or None)
     if weight_decay:
         optimizer.exclude_from_weight_decay(var_names=["bias"])  # Keras decays biases unless told not to
-    compile_cnn(model, optimizer=optimizer)
-    return model
+    return compile_cnn(model, optimizer=optimizer)
 
 
 def train_variant(
@@ -301,15 +218,12 @@ def train_variant(
     the L2 strength linearly from 0 over that many epochs. ``early_stopping_patience`` stops on the
     validation data loss and restores the best weights.
     """
-    check_choice("penalty kind", kind, PENALTY_KINDS)
-    callbacks = []
+    penalty, callbacks = Penalty.of(kind, strength), []
     if warmup_epochs:
         if kind != "l2":
             raise ValueError(f"warmup_epochs needs kind 'l2', got kind {kind!r}")
-        penalty = scheduled_l2(strength)
-        callbacks.append(StrengthSchedule(penalty, linear_warmup(strength, warmup_epochs)))
-    else:
-        penalty = Penalty.of(kind, strength)
+        penalty = scheduled_l2(penalty.l2_strength)
+        callbacks.append(StrengthSchedule(penalty, linear_warmup(penalty.l2_strength, warmup_epochs)))
     if early_stopping_patience is not None:
         if not len(data.y_val):
             raise ValueError("early_stopping_patience needs validation images (data.y_val is empty)")
