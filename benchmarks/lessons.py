@@ -4,6 +4,7 @@ import json
 import math
 import re
 import shutil
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -42,6 +43,24 @@ for _number, _slider in enumerate(_sliders):
     _slider.value = _start
     print("SLIDER " + _json.dumps({"slider": f"{_slider.description or 'slider'} #{_number + 1}", "moves": len(_ms),
                                     "median_ms": float(_np.median(_ms)), "p95_ms": float(_np.percentile(_ms, 95))}))
+# The speed feature behind the sliders: a BlittedFigure redraws its few artists over a saved background; the
+# alternative re-renders the whole figure (axes, ticks, legends) and encodes it the same way.
+import gc as _gc, io as _io
+from PIL import Image as _Image
+from helpers.widgets import BlittedFigure as _Blitted
+for _blit in [o for o in _gc.get_objects() if isinstance(o, _Blitted)]:
+    _ms = {"blitted": [], "whole figure": []}
+    for _ in range(10 * REPEATS):
+        _clock = _time.perf_counter()
+        _blit.refresh()
+        _ms["blitted"].append(1000 * (_time.perf_counter() - _clock))
+        _clock = _time.perf_counter()
+        _blit.canvas.draw()
+        for _artist in _blit.artists:
+            _blit.figure.draw_artist(_artist)
+        _Image.fromarray(_np.asarray(_blit.canvas.buffer_rgba())).save(_io.BytesIO(), format="png", compress_level=1)
+        _ms["whole figure"].append(1000 * (_time.perf_counter() - _clock))
+    print("BLIT " + _json.dumps({k: float(_np.median(v)) for k, v in _ms.items()}))
 """
 
 
@@ -82,6 +101,9 @@ def _open_lesson(path, scratch, count, repeats):
         # "Training ..." is helpers.published's line when a published result does not match: not an open
         "trained": any(re.search(r"^Training ", _outputs_text(c), re.M) for c in notebook.cells[:-1]),
         "sliders": sliders_in(_outputs_text(notebook.cells[-1])),
+        "blits": [
+            json.loads(line[5:]) for line in _outputs_text(notebook.cells[-1]).splitlines() if line[:5] == "BLIT "
+        ],
     }
 
 
@@ -111,6 +133,16 @@ def lessons(quick, bfloat16):
             table.append("| " + " | ".join(cells) + " |")
             what = f"{row['notebook']}: slider {slider['slider']}, median per move"
             figures.append(at_most(what, slider["median_ms"], GOALS["slider ms"], "ms"))
+    blits = [blit for row in rows for blit in row.get("blits", [])]
+    if blits:
+        whole, blitted = ([blit[key] for blit in blits] for key in ("whole figure", "blitted"))
+        gain = statistics.median(whole) / statistics.median(blitted)
+        figures.append(at_least("slider figures: whole-figure redraw / blitted redraw (median ms)", gain, 1.1))
+        table += [
+            "",
+            f"BlittedFigure, {len(blits)} figure(s): median {statistics.median(blitted):.1f} ms per "
+            f"redraw, against {statistics.median(whole):.1f} ms re-rendering the whole figure: {gain:.1f}×.",
+        ]
     return {
         "title": "Lessons: open time and slider latency",
         "rows": rows,

@@ -1,6 +1,6 @@
 """The course's main job: lesson 02's experiment, headless (``python -m helpers``; ``--help`` lists the options).
 
-    python -m helpers                                  # the course's regime, offline, about a minute
+    python -m helpers                                  # the course's regime, offline
     python -m helpers --full --dataset fashion-mnist   # the seed text's full-size spec, offline on Debian
     python -m helpers --full                           # the seed text's spec exactly (downloads MNIST once)
 
@@ -58,8 +58,6 @@ def _checked(convert, check, *args, name="the value", listed=False):
             raise argparse.ArgumentTypeError(f"{error} (from {text!r})") from None
 
     def parse(text):
-        if not listed:
-            return one(text)
         values = []
         for part in text.replace(",", " ").split():
             low, dash, high = part.partition("-")
@@ -68,7 +66,7 @@ def _checked(convert, check, *args, name="the value", listed=False):
             raise argparse.ArgumentTypeError(f"expected a list of distinct values like 0,1,2, got {text!r}")
         return values
 
-    return parse
+    return parse if listed else one
 
 
 def build_parser():
@@ -114,17 +112,18 @@ def build_parser():
     parser.add_argument("--dataset", choices=("mnist-5k", "mnist", "fashion-mnist"),
                         help="data source (default mnist-5k; mnist with --full)")  # fmt: skip
     for flag, convert, metavar, text in options:
-        parser.add_argument(
-            flag, type=convert, metavar=metavar, help=text, **({"default": 1} if flag == "--retries" else {})
-        )
-    parser.add_argument(
-        "--bfloat16",
-        action="store_true",
-        help="bfloat16 arithmetic (weights and output stay "
-        "float32): faster on CPUs with native bfloat16 (AVX-512 BF16, AMX), refused elsewhere",
-    )
+        parser.add_argument(flag, type=convert, metavar=metavar, help=text)
+    parser.set_defaults(retries=1)
+    parser.add_argument("--bfloat16", action="store_true", help="bfloat16 arithmetic (weights and output stay "
+                        "float32): faster on CPUs with native bfloat16 (AVX-512 BF16, AMX), refused "
+                        "elsewhere")  # fmt: skip
     parser.add_argument("--quiet", action="store_true", help="no per-epoch progress lines")
     return parser
+
+
+def _error(message, code=2):
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    return code
 
 
 def main(argv=None):
@@ -135,21 +134,17 @@ def main(argv=None):
     except SystemExit as stop:  # --help (0) or a bad option (2): returned, never raised
         return stop.code
     argv = sys.argv[1:] if argv is None else list(argv)
-    if args.bfloat16 and why_no_bfloat16():
-        print(
-            f"{PROG}: error: --bfloat16: {why_no_bfloat16()}; without them bfloat16 is emulated, slower than "
-            "float32. Leave --bfloat16 out.",
-            file=sys.stderr,
+    if args.bfloat16 and (why := why_no_bfloat16()):
+        return _error(
+            f"--bfloat16: {why}; without them bfloat16 is emulated, slower than float32. Leave --bfloat16 out."
         )
-        return 2
     if args.ray:
         from helpers import cluster  # Ray is an optional extra: imported only when asked for
 
         try:
             cluster.check_ray_address(args.ray)
         except ValueError as error:
-            print(f"{PROG}: error: {error}", file=sys.stderr)
-            return 2
+            return _error(error)
     setup_notebook(seed=(args.seeds or [0])[0])  # quiet TensorFlow, deterministic ops, seeds
     import matplotlib
 
@@ -182,25 +177,18 @@ def main(argv=None):
         except OSError as error:
             raise ValueError(f"--out {out}: cannot make this folder ({error.strerror})") from None
     except (ValueError, TypeError) as error:
-        print(f"{PROG}: error: {error}", file=sys.stderr)
-        return 2
+        return _error(error)
     try:
         data = experiment_data(config, path=args.data_path)
     except RuntimeError as error:  # helpers.data.DataError: the source cannot be had, or a file fails its check
         hint = " With --full, '--dataset fashion-mnist' is the offline full-size run." if args.full else ""
-        print(f"{PROG}: error: {error}{hint}", file=sys.stderr)
-        return 1
+        return _error(f"{error}{hint}", 1)
     except ValueError as error:  # e.g. more training images than the source has
-        print(f"{PROG}: error: {error}", file=sys.stderr)
-        return 2
+        return _error(error)
     log = None if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
     runs = f"{len(config['penalties'])} penalties x {len(config['seeds'])} seed(s), {config['epochs']} epochs each"
-    print(
-        f"data: {data.summary()}\nruns: {runs}; arithmetic: {'bfloat16' if args.bfloat16 else 'float32'}; "
-        f"output: {out}",
-        file=sys.stderr,
-        flush=True,
-    )
+    arithmetic = "bfloat16" if args.bfloat16 else "float32"
+    print(f"data: {data.summary()}\nruns: {runs}; arithmetic: {arithmetic}; output: {out}", file=sys.stderr, flush=True)
     failed = []
     try:
         if args.ray:
@@ -220,43 +208,32 @@ def main(argv=None):
         print(f"{PROG}: interrupted; nothing written to {out}", file=sys.stderr)
         return 130
     except RuntimeError as error:  # helpers.cluster.ClusterError: no Ray, or no cluster at that address
-        print(f"{PROG}: error: {error}", file=sys.stderr)
-        return 1
-    results.update(command=" ".join([PROG, *argv]), threads=args.threads, hardware=_hardware())
+        return _error(error, 1)
+    cpuinfo = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").is_file() else ""
+    cpu = re.search(r"model name\s*:\s*(.*)", cpuinfo)
+    cpu = cpu[1] if cpu else platform.processor()
+    hardware = {"cpu": cpu, "logical_cpus": os.cpu_count(), "os": platform.platform()}
+    results.update(command=" ".join([PROG, *argv]), threads=args.threads, hardware=hardware)
+    drawn = {"learning_curves.png": plot_learning_curves, "test_accuracy.png": plot_test_accuracy}
+    figures = list(drawn) if results["runs"] else []
     if results["runs"]:
         results["table"] = format_table(results)
     (out / "results.json").write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
-    figures = []
-    for name, draw in (("learning_curves.png", plot_learning_curves), ("test_accuracy.png", plot_test_accuracy)):
-        if results["runs"]:
-            draw(results).savefig(out / name)
-            figures.append(name)
+    for name in figures:
+        drawn[name](results).savefig(out / name)
     print(
         f"{data.summary()}\n{config['epochs']} epochs, batch {config['batch_size']}, seeds {config['seeds']}; "
         f"train = all {len(data.y_train):,} training images after training\n"
     )
     if results["runs"]:
         print(results["table"])
-    print(
-        f"\nwall time {results['wall_seconds']:.0f} s; wrote {out / 'results.json'}{''.join(', ' + f for f in figures)}"
-    )
+    print(f"\nwall time {results['wall_seconds']:.0f} s; wrote {', '.join([str(out / 'results.json'), *figures])}")
     for trial in failed:
-        print(
-            f"{PROG}: error: trial {trial['label']} seed {trial['seed']} failed {args.retries + 1} time(s): "
-            f"{trial['error']} (Tune's logs: {out / 'ray-tune'})",
-            file=sys.stderr,
+        _error(
+            f"trial {trial['label']} seed {trial['seed']} failed {args.retries + 1} time(s): "
+            f"{trial['error']} (Tune's logs: {out / 'ray-tune'})"
         )
     return 1 if failed else 0
-
-
-def _hardware():
-    cpuinfo = Path("/proc/cpuinfo")
-    found = re.search(r"model name\s*:\s*(.*)", cpuinfo.read_text()) if cpuinfo.is_file() else None
-    return {
-        "cpu": found[1] if found else platform.processor(),
-        "logical_cpus": os.cpu_count(),
-        "os": platform.platform(),
-    }
 
 
 if __name__ == "__main__":

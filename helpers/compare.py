@@ -1,12 +1,11 @@
 """One rule for "a real difference" between two training recipes, used by every lesson.
 
-The course trains each recipe on the same seeds, and a seed fixes the initial weights
-and the order of the batches for every recipe alike. So the runs come in pairs, and the
-question is about the per-seed differences: is their mean clearly away from zero?
-The rule is the paired t-interval: the mean difference ± t(0.975, n-1) · its standard
-error. When the 95 % interval excludes zero, the difference is real at these seeds;
-otherwise it is within seed noise. Pairing matters: two recipes can each vary by a
-point from seed to seed while their difference hardly varies at all.
+The course trains each recipe on the same seeds, and a seed fixes the initial weights and the order of the
+batches for every recipe alike. So the runs come in pairs, and the question is about the per-seed differences:
+is their mean clearly away from zero? The rule is the paired t-interval: the mean difference ± t(0.975, n-1) ·
+its standard error. When the 95 % interval excludes zero, the difference is real at these seeds; otherwise it
+is within seed noise. Pairing matters: two recipes can each vary by a point from seed to seed while their
+difference hardly varies at all.
 """
 
 import math
@@ -62,6 +61,4 @@ def paired_difference(baseline, other):
     standard_error = float(differences.std(ddof=1) / math.sqrt(n))
     half_width = float(stats.t.ppf(0.975, n - 1)) * standard_error
     mean = float(differences.mean())
-    return PairedDifference(
-        mean=mean, standard_error=standard_error, low=mean - half_width, high=mean + half_width, seeds=n
-    )
+    return PairedDifference(mean, standard_error, low=mean - half_width, high=mean + half_width, seeds=n)

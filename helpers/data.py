@@ -7,9 +7,9 @@
 - ``fashion-mnist`` the full 60,000 / 10,000 set, offline from Debian's ``dataset-fashion-mnist``
                     package when installed, else through Keras' loader.
 
-A source that cannot be had raises :class:`DataError` saying how to get it; no source ever
-stands in for another. For the full sets the validation images come out of the 60,000 training
-images (``n_val``, default 5,000; 0 gives the seed text's 60,000-image training).
+A source that cannot be had raises :class:`DataError` saying how to get it; no source ever stands in for another.
+For the full sets the validation images come out of the 60,000 training images (``n_val``, default 5,000; 0 gives
+the seed text's 60,000-image training).
 """
 
 import dataclasses
@@ -18,12 +18,11 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.model_selection import train_test_split
 
-from helpers._data_files import DataError, read_fashion_mnist, read_mnist, read_mnist_5k
+from helpers._data_files import DATASETS, DataError, read_fashion_mnist, read_mnist, read_mnist_5k
 from helpers._validation import check_choice, check_int, check_share
 
 __all__ = ["DataError", "load_dataset", "with_label_noise"]
 
-DATASETS = ("mnist-5k", "mnist", "fashion-mnist")
 NUM_CLASSES = 10
 
 
@@ -92,22 +91,12 @@ def load_dataset(name="mnist-5k", *, n_train=None, n_val=None, n_test=None, spli
     if n_val >= len(y_pool):
         raise ValueError(f"n_val={n_val} does not fit: data source {name!r} has {len(y_pool):,} training images")
     val = _stratified(y_pool, n_val, split_seed, "n_val", name) if n_val else []
-    is_train = np.ones(len(y_pool), dtype=bool)
-    is_train[val] = False
-    x_train, y_train = x_pool[is_train], y_pool[is_train]
-    keep = _stratified(y_train, n_train, split_seed, "n_train", name)
-    test_keep = _stratified(y_test, n_test, split_seed, "n_test", name)
-    split = {"n_train": len(keep), "n_val": len(val), "n_test": len(test_keep), "split_seed": split_seed}
+    train = np.setdiff1d(np.arange(len(y_pool)), val)
+    train = train[_stratified(y_pool[train], n_train, split_seed, "n_train", name)]
+    test = _stratified(y_test, n_test, split_seed, "n_test", name)
+    split = {"n_train": len(train), "n_val": len(val), "n_test": len(test), "split_seed": split_seed}
     return Dataset(
-        name,
-        source,
-        x_train[keep],
-        y_train[keep],
-        x_pool[val],
-        y_pool[val],
-        x_test[test_keep],
-        y_test[test_keep],
-        split,
+        name, source, x_pool[train], y_pool[train], x_pool[val], y_pool[val], x_test[test], y_test[test], split
     )
 
 

@@ -9,6 +9,7 @@ import platform
 import time
 from dataclasses import asdict
 from datetime import datetime, timezone
+from importlib import metadata
 
 import keras
 import numpy as np
@@ -150,7 +151,12 @@ def run_experiment(config, data=None, log=None):
     return {
         "config": config,
         "data": {"name": data.name, "source": data.source, "split": data.split, "summary": data.summary()},
-        "versions": {"python": platform.python_version(), "keras": keras.__version__, "numpy": np.__version__},
+        "versions": {
+            "python": platform.python_version(),
+            "keras": keras.__version__,
+            "numpy": np.__version__,
+            "mlxtend": metadata.version("mlxtend"),
+        },
         "dtype_policy": keras.mixed_precision.global_policy().name,
         "started_utc": started.isoformat(timespec="seconds"),
         "wall_seconds": round(time.perf_counter() - clock, 1),

@@ -1,21 +1,13 @@
 """Lesson 01's helpers: penalized linear fits, the 2-D picture of L1 and L2, and λ across frameworks.
 
-Linear least squares with an L1 or L2 penalty, in Keras' convention (closed-form ridge, scikit-learn's Lasso).
-Objective (``X``: (n, d), ``y``: (n,), ``coef``: (d,), ``intercept``: scalar)::
+Linear least squares in Keras' convention (closed-form ridge, scikit-learn's Lasso), the intercept never
+penalized: ``J = (1/n)·‖y − X·coef − intercept‖² + l2_strength·‖coef‖² + l1_strength·‖coef‖₁``.
 
-    J = (1/n)·‖y − X·coef − intercept‖²  +  l2_strength·‖coef‖²  +  l1_strength·‖coef‖₁
-
-The intercept is never penalized (as in Keras' ``kernel_regularizer`` and scikit-learn).
-Also here: polynomial fits for the overfitting slider and the 2-D geometry of lesson 01.
-
-λ across frameworks: the reference is Keras' convention: the mean data loss plus ``f * sum(w**2)`` (L2)
-or ``f * sum(|w|)`` (L1), no 1/2, no 1/n. Two objectives that differ only by a
-positive overall factor have the same minimizer, so each framework's strength maps
-to one Keras strength ``f``, sometimes through the number of training samples ``n``.
-Each framework keeps its own data loss: squared error for the seed text, Ridge and
-Lasso (Keras: ``loss="mse"``), log-loss for LogisticRegression (Keras:
-``binary_crossentropy``) and for ``seed_text_crossentropy`` (the seed's penalties on a
-mean cross-entropy, as its CNN trains), the same mean loss in PyTorch as in Keras.
+λ across frameworks: Keras adds ``f * sum(w**2)`` (L2) or ``f * sum(|w|)`` (L1) to the mean data loss, no
+1/2, no 1/n. Objectives that differ by a positive factor have the same minimizer, so each framework's
+strength maps to one Keras ``f``, sometimes through the number of training samples ``n``; each framework
+keeps its own data loss (squared error for the seed text, Ridge and Lasso; log-loss for LogisticRegression
+and for ``seed_text_crossentropy``, the seed's penalties on the mean cross-entropy its CNN trains with).
 """
 
 from collections.abc import Callable
@@ -54,19 +46,11 @@ def _check_xy(X, y):
     return X, y
 
 
-def _centered(X, y, fit_intercept):
-    # The unpenalized intercept's optimum is mean(y) − mean(X)·coef, so centring removes it exactly.
-    if not fit_intercept:
-        return X, y, np.zeros(X.shape[1]), 0.0
-    x_mean, y_mean = X.mean(axis=0), y.mean()
-    return X - x_mean, y - y_mean, x_mean, y_mean
-
-
 def ridge_closed_form(X, y, l2_strength, fit_intercept=True):
     """Solve (XᵀX/n + l2_strength·I)·coef = Xᵀy/n on centred data -> (coef (d,), intercept)."""
-    X, y = _check_xy(X, y)
-    l2_strength = check_nonnegative("l2_strength", l2_strength)
-    Xc, yc, x_mean, y_mean = _centered(X, y, fit_intercept)
+    # The unpenalized intercept's optimum is mean(y) − mean(X)·coef, so centring removes it exactly.
+    x_mean, y_mean = (X.mean(axis=0), y.mean()) if fit_intercept else (np.zeros(X.shape[1]), 0.0)
+    Xc, yc = X - x_mean, y - y_mean
     n, d = Xc.shape
     coef = np.linalg.solve(Xc.T @ Xc / n + l2_strength * np.eye(d), Xc.T @ yc / n)
     return coef, float(y_mean - x_mean @ coef)
@@ -74,10 +58,8 @@ def ridge_closed_form(X, y, l2_strength, fit_intercept=True):
 
 def make_poly_data(n_train=20, n_val=200, noise=0.25, seed=0):
     """Noisy samples of sin(πx) on [-1, 1] -> dict of x_train, y_train, x_val, y_val (1-D arrays)."""
-    n_train = check_int("n_train", n_train, 2)
-    n_val = check_int("n_val", n_val, 1)
+    n_train, n_val = check_int("n_train", n_train, 2), check_int("n_val", n_val, 1)
     noise = check_nonnegative("noise", noise)
-    seed = check_int("seed", seed, 0)
     rng = np.random.default_rng(seed)
     x_train, x_val = rng.uniform(-1, 1, n_train), rng.uniform(-1, 1, n_val)
     return {
@@ -91,10 +73,9 @@ def make_poly_data(n_train=20, n_val=200, noise=0.25, seed=0):
 def polynomial_features(x, degree):
     """Legendre polynomials P₁(x) … P_degree(x) at points x (m,) -> (m, degree).
 
-    They span the same functions as x, x², …, x^degree, but on [-1, 1] they are far
-    less correlated than raw powers, so the Lasso solver converges in milliseconds.
+    They span the same functions as x, x², …, x^degree, but on [-1, 1] they are far less correlated than
+    raw powers, so the Lasso solver converges quickly.
     """
-    degree = check_int("degree", degree, 1)
     return legendre.legvander(np.asarray(x, dtype=np.float64).ravel(), degree)[:, 1:]
 
 
@@ -106,7 +87,7 @@ def fit_polynomial(x_train, y_train, degree, kind, strength):
     Lasso with alpha = strength/2 (see :data:`CONVENTIONS`). ``predict.coef`` holds the coefficients.
     """
     check_choice("kind", kind, ("none", "l1", "l2"))
-    strength = check_nonnegative("strength", strength)
+    strength, degree = check_nonnegative("strength", strength), check_int("degree", degree, 1)
     x_train, y_train = _check_xy(np.asarray(x_train, dtype=np.float64).reshape(-1, 1), y_train)
     scaler = StandardScaler().fit(polynomial_features(x_train, degree))
     Z = scaler.transform(polynomial_features(x_train, degree))
@@ -230,38 +211,24 @@ _CONVENTION_LIST = [
                lambda v, n: 1 / (v * n), lambda f, n: 1 / (f * n), needs_n=True, inverse=True),
 ]  # fmt: skip
 CONVENTIONS = {(convention.framework, convention.kind): convention for convention in _CONVENTION_LIST}
-
 FRAMEWORKS = tuple(dict.fromkeys(framework for framework, _ in CONVENTIONS))
 
 
-def _convention(framework, kind):
-    """The Convention for (framework, kind), or an error that lists what exists."""
+def _convention(framework, kind, name, value, n):
+    """``(Convention, value, n)`` checked; ``n`` is required only where the conversion uses it."""
     check_choice("framework", framework, FRAMEWORKS)
     check_choice("kind", kind, ("l1", "l2"))
     if (framework, kind) not in CONVENTIONS:
         kinds = [k for f, k in CONVENTIONS if f == framework]
         raise ValueError(f"framework {framework!r} has no {kind!r} penalty; it has: {', '.join(kinds)}")
-    return CONVENTIONS[(framework, kind)]
-
-
-def _checked(name, value, n, convention):
-    """Validate a strength and ``n`` (required only where the conversion uses it)."""
-    value = check_nonnegative(name, value)
-    if convention.needs_n:
-        if n is None:
-            raise ValueError(
-                f"n (the number of training samples) is required for {convention.framework} {convention.kind}"
-            )
-        n = check_int("n", n, 1)
-    elif n is not None:
-        n = check_int("n", n, 1)  # not used, but a wrong value is still a mistake worth reporting
-    return value, n
+    if CONVENTIONS[(framework, kind)].needs_n and n is None:
+        raise ValueError(f"n (the number of training samples) is required for {framework} {kind}")
+    return CONVENTIONS[(framework, kind)], check_nonnegative(name, value), None if n is None else check_int("n", n, 1)
 
 
 def to_keras(value, framework, kind, n=None):
     """Framework strength ``value`` -> Keras strength ``f`` (float); ``n`` = training samples, where it matters."""
-    convention = _convention(framework, kind)
-    value, n = _checked("value", value, n, convention)
+    convention, value, n = _convention(framework, kind, "value", value, n)
     if convention.inverse and value == 0:
         raise ValueError(f"value must be > 0 for {framework}: C = 0 would be an infinitely strong penalty")
     return float(convention.to_keras(value, n))
@@ -269,8 +236,7 @@ def to_keras(value, framework, kind, n=None):
 
 def from_keras(keras_strength, framework, kind, n=None):
     """Keras strength ``f`` -> the framework's parameter value (float); C = inf for f = 0 (no penalty)."""
-    convention = _convention(framework, kind)
-    keras_strength, n = _checked("keras_strength", keras_strength, n, convention)
+    convention, keras_strength, n = _convention(framework, kind, "keras_strength", keras_strength, n)
     if convention.inverse and keras_strength == 0:
         return float("inf")
     return float(convention.from_keras(keras_strength, n))

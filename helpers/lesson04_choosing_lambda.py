@@ -27,14 +27,8 @@ def training_subset(data, index):
     """
     index = np.asarray(index)
     true = None if data.y_train_true is None else data.y_train_true[index]
-    return dataclasses.replace(
-        data,
-        x_train=data.x_train[index],
-        y_train=data.y_train[index],
-        y_train_true=true,
-        x_val=data.x_val[:0],
-        y_val=data.y_val[:0],
-    )
+    fold = {"x_train": data.x_train[index], "y_train": data.y_train[index], "y_train_true": true}
+    return dataclasses.replace(data, **fold, x_val=data.x_val[:0], y_val=data.y_val[:0])
 
 
 def lesson02_runs(regime, log=print):

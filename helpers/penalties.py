@@ -1,12 +1,11 @@
 """L1, L2 and elastic-net penalties in Keras' convention, and the proximal L1 step that makes exact zeros.
 
-Keras' convention: ``L2(f)`` adds ``f * sum(w**2)`` and ``L1(f)`` adds ``f * sum(|w|)`` to the mean data
-loss of every batch: no 1/2, no 1/m. :class:`Penalty` follows it exactly, so tests compare it with
-``keras.regularizers`` and ``tf.GradientTape``.
+Keras' convention, which :class:`Penalty` follows exactly: ``L2(f)`` adds ``f * sum(w**2)`` and ``L1(f)`` adds
+``f * sum(|w|)`` to the mean data loss of every batch: no 1/2, no 1/m.
 
-Keras' ``L1`` adds the subgradient ``λ·sign(w)`` to every step, so a weight jumps across zero and
-almost never lands on it. :class:`ProximalL1` instead applies the soft threshold
-``w ← sign(w)·max(|w| − t, 0)`` after each optimizer step, which sets every ``|w| <= t`` to exactly 0.
+Keras' ``L1`` adds the subgradient ``λ·sign(w)`` to every step, so a weight jumps across zero and almost never
+lands on it. :class:`ProximalL1` instead applies the soft threshold ``w ← sign(w)·max(|w| − t, 0)`` after each
+optimizer step, which sets every ``|w| <= t`` to exactly 0.
 """
 
 from dataclasses import dataclass

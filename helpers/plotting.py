@@ -1,8 +1,7 @@
 """The house plot style: explicit rcParams, and one colour and line style per penalty kind.
 
-Every figure and legend in the course uses :data:`PENALTY_STYLES`, so "L1" always
-looks the same. Colours are from ColorBrewer's Dark2 (colour-blind safe), and each
-kind also has its own line style so the figures survive grey-scale printing.
+Every figure and legend in the course uses :data:`PENALTY_STYLES`, so "L1" always looks the same. Colours are
+ColorBrewer's Dark2 (colour-blind safe); each kind's own line style survives grey-scale printing.
 """
 
 import matplotlib
@@ -11,18 +10,15 @@ from helpers._validation import check_choice
 
 __all__ = ["apply_style", "penalty_style"]
 
-PENALTY_LABELS = {"none": "none", "l1": "L1", "l2": "L2", "l1_l2": "L1+L2", "group": "group lasso"}
-
 PENALTY_STYLES = {
-    "none": {"color": "#666666", "linestyle": "-"},
-    "l1": {"color": "#d95f02", "linestyle": "--"},
-    "l2": {"color": "#1b9e77", "linestyle": "-."},
-    "l1_l2": {"color": "#7570b3", "linestyle": ":"},
-    "group": {"color": "#e7298a", "linestyle": "-"},  # lesson 06's penalty on whole filters
+    "none": {"color": "#666666", "linestyle": "-", "label": "none"},
+    "l1": {"color": "#d95f02", "linestyle": "--", "label": "L1"},
+    "l2": {"color": "#1b9e77", "linestyle": "-.", "label": "L2"},
+    "l1_l2": {"color": "#7570b3", "linestyle": ":", "label": "L1+L2"},
+    "group": {"color": "#e7298a", "linestyle": "-", "label": "group lasso"},  # lesson 06's penalty on whole filters
 }
 
-# Set one by one instead of a named style sheet: named styles have been renamed
-# between matplotlib releases, rcParams have not.
+# Set one by one instead of a named style sheet: named styles have been renamed between releases, rcParams not.
 _RC_PARAMS = {
     "figure.figsize": (7.0, 4.0),
     "figure.dpi": 80,
@@ -48,4 +44,4 @@ def apply_style():
 def penalty_style(kind):
     """Return the keyword arguments (colour, line style, label) for a penalty kind."""
     check_choice("penalty kind", kind, tuple(PENALTY_STYLES))
-    return {**PENALTY_STYLES[kind], "label": PENALTY_LABELS[kind]}
+    return dict(PENALTY_STYLES[kind])

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import platformdirs
 
-__all__ = ["PUBLISHED_DIR", "published_or_trained", "retrain_mode"]
+__all__ = ["PUBLISHED_DIR", "RETRAIN_ENV", "published_or_trained", "retrain_mode"]
 
 PUBLISHED_DIR = Path(__file__).resolve().parents[1] / "published"
 RETRAIN_ENV, CACHE_DIR_ENV = "COURSE_RETRAIN", "COURSE_CACHE_DIR"
@@ -82,8 +82,6 @@ def _read(path, name):
             arrays = {key: stored[key] for key in stored.files}
         record = json.loads(str(arrays.pop(_RECORD)))
         altered, other = _checksum(arrays) != record["sha256"], record["name"] != name
-    except FileNotFoundError:
-        raise
     except (KeyError, zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError, TypeError) as error:
         raise ResultFileError(f"{path} is damaged or not a result file ({type(error).__name__}: {error})") from None
     if altered:
@@ -137,10 +135,10 @@ def published_or_trained(name, config, train, *, log=print, borrowed=False):
     digest = hashlib.sha256(json.dumps(_canonical(key), sort_keys=True).encode()).hexdigest()[:12]
     published, mine = PUBLISHED_DIR / f"{name}.npz", _cache_dir() / f"{name}-{digest}.npz"
     for path in [mine, published] if borrowed and mode != "no" else [published, mine] if mode == "no" else []:
+        if not path.is_file():
+            continue
         try:
             arrays, record = _read(path, name)
-        except FileNotFoundError:
-            continue
         except ResultFileError as problem:
             if path == published:  # the course's own result is never silently replaced by training
                 raise ResultFileError(

@@ -1,10 +1,8 @@
-"""Training the seed's CNN the way a learner would: seed, build, compile, ``fit``; and many CNNs side by side.
+"""Training the seed's CNN the way a learner would (:func:`train_cnn`: seed, build, compile, ``fit``), and many at once.
 
-:func:`train_cnn` is exactly that. :func:`train_cnns` trains one CNN per penalty in one ``fit``
-(one Keras model with one input and an output per CNN): the CNNs never share a weight (the total
-loss is a sum, so each one's gradient is its own), each starts from the weights ``train_cnn`` would
-give it and all see the same batches, so each run equals its ``train_cnn`` run
-(tests/test_training.py), in less time: the course's one speed trick, used for sweeps and the main job.
+:func:`train_cnns` trains one CNN per penalty in one ``fit`` (one Keras model, an output per CNN). The CNNs share
+no weight and the total loss is a sum, so each gradient is its own CNN's; with the same initial weights and
+batches each run equals its ``train_cnn`` run, in less time: the course's one speed trick (sweeps, the main job).
 """
 
 from dataclasses import dataclass
@@ -14,6 +12,7 @@ import numpy as np
 
 from helpers.models import build_cnn, compile_cnn
 from helpers.penalties import Penalty
+from helpers.weights import kernels
 
 __all__ = ["evaluate", "train_cnn", "train_cnns"]
 
@@ -40,9 +39,9 @@ def _validation(data):
 def _prepared(model, x, y):
     """``model`` with its optimizer's and metrics' variables made now, before ``fit`` traces its training step.
 
-    Keras makes them inside the first traced step, and TensorFlow then traces that step a second time
-    (seconds for a side-by-side model: benchmarks/). One image's loss and metrics make them here instead;
-    ``reset_metrics`` clears what it added, and no weight moves: the same numbers (tests/test_training.py).
+    Keras makes them inside the first traced step, and TensorFlow then traces that step a second time.
+    One image's loss and metrics make them here instead; ``reset_metrics`` clears what it added, and no
+    weight moves: the same numbers (tests/test_training.py).
     """
     model.optimizer.build(model.trainable_variables)
     first_x, first_y = keras.tree.map_structure(lambda array: array[:1], (x, y))
@@ -93,7 +92,12 @@ def train_cnns(data, penalties, *, num_epochs=20, batch_size=64, seed=0, learnin
     images = keras.Input(shape=(28, 28, 1))
     combined = keras.Model(images, {name: cnn(images) for name, cnn in zip(names, cnns, strict=True)})
     _prepared(compile_cnn(combined, learning_rate, outputs=names), data.x_train, dict.fromkeys(names, data.y_train))
-    recorder = _PenaltyRecorder(cnns, penalties)
+    penalty_values = [[] for _ in cnns]  # each CNN's penalty term at every epoch's end, for its history
+
+    def record_penalties(epoch, logs):
+        for values, cnn, penalty in zip(penalty_values, cnns, penalties, strict=True):
+            values.append(penalty.value(list(kernels(cnn).values())))
+
     validation = _validation(data)
     fitted = combined.fit(
         data.x_train,
@@ -101,31 +105,17 @@ def train_cnns(data, penalties, *, num_epochs=20, batch_size=64, seed=0, learnin
         batch_size=batch_size,
         epochs=num_epochs,
         validation_data=validation and (validation[0], dict.fromkeys(names, validation[1])),
-        callbacks=[recorder, *(callbacks or [])],
+        callbacks=[keras.callbacks.LambdaCallback(on_epoch_end=record_penalties), *(callbacks or [])],
         verbose=0,
     ).history
     runs = []
-    for name, cnn, penalty, penalty_values in zip(names, cnns, penalties, recorder.values, strict=True):
+    for name, cnn, penalty, values in zip(names, cnns, penalties, penalty_values, strict=True):
         logged = f"{name}_" if len(names) > 1 else ""  # Keras does not prefix a single output's metrics
         history = {"data_loss": fitted[logged + "data_loss"], "accuracy": fitted[logged + "accuracy"]}
-        history["penalty"] = penalty_values
+        history["penalty"] = values
         if validation:
-            history["val_data_loss"], history["val_accuracy"] = (
-                fitted[f"val_{logged}data_loss"],
-                fitted[f"val_{logged}accuracy"],
-            )
-            history["val_loss"] = np.add(history["val_data_loss"], penalty_values)
+            history["val_data_loss"] = fitted[f"val_{logged}data_loss"]
+            history["val_accuracy"] = fitted[f"val_{logged}accuracy"]
+            history["val_loss"] = np.add(history["val_data_loss"], values)
         runs.append(TrainingRun(cnn, {k: np.asarray(v, dtype=float) for k, v in history.items()}, penalty))
     return runs
-
-
-class _PenaltyRecorder(keras.callbacks.Callback):
-    """Each CNN's penalty term at every epoch's end (``.values``), for the history."""
-
-    def __init__(self, cnns, penalties):
-        super().__init__()
-        self.cnns, self.penalties, self.values = cnns, penalties, [[] for _ in cnns]
-
-    def on_epoch_end(self, epoch, logs=None):
-        for values, cnn, penalty in zip(self.values, self.cnns, self.penalties, strict=True):
-            values.append(penalty.value([layer.kernel.numpy() for layer in cnn.layers if hasattr(layer, "kernel")]))

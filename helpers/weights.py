@@ -26,8 +26,6 @@ def sparsity(weights, thresholds=DEFAULT_THRESHOLDS):
     if not weights:
         raise ValueError("weights is empty: no kernels to measure")
     thresholds = tuple(check_positive("thresholds", t) for t in thresholds)
-    if not thresholds:
-        raise ValueError("thresholds is empty: give at least one number > 0")
     empty = [name for name, w in weights.items() if np.size(w) == 0]
     if empty:  # a fraction of no weights is NaN: a silent hole in the table
         raise ValueError(f"weights[{empty[0]!r}] is empty: every kernel needs at least one weight")

@@ -1,10 +1,9 @@
 """The slider pattern of every lesson: a pure function draws, a slider calls it, a later cell tests it.
 
-Each lesson writes ``draw_something(ax_or_artists, strength)`` as a plain function
-(unit-testable, used once without a widget for the static figure), and wires it
-to a λ slider with :func:`strength_slider` and :class:`BlittedFigure`. Under nbval
-there is no browser, so a later cell sets ``slider.value`` and asserts on what
-the callback computed: observers run synchronously in the kernel.
+Each lesson writes ``draw_something(ax_or_artists, strength)`` as a plain function (unit-testable, used once
+without a widget for the static figure), and wires it to a λ slider with :func:`strength_slider` and
+:class:`BlittedFigure`. Under nbval there is no browser, so a later cell sets ``slider.value`` and asserts
+on what the callback computed: observers run synchronously in the kernel.
 """
 
 import io
@@ -44,9 +43,7 @@ def strength_slider(description="λ", value=1e-3, min_exponent=-6, max_exponent=
 def nearest_index(grid, value):
     """Index of the strength in ``grid`` (all > 0) nearest ``value`` (> 0) on a log scale: where a slider snaps.
 
-    A λ slider moves over a continuous log scale; the results it shows were trained on a
-    grid. Every lesson's slider shows the trained strength nearest in ratio, not in
-    difference (0.004 is nearer 0.003 than 0.01).
+    The trained strength nearest in ratio, not in difference: 0.004 is nearer 0.003 than 0.01.
     """
     grid = [check_positive("grid", g) for g in np.ravel(np.asarray(grid, dtype=object))]
     if not grid:
@@ -58,13 +55,11 @@ def nearest_index(grid, value):
 class BlittedFigure:
     """A figure shown as a PNG Image widget whose changing artists are redrawn over a cached background.
 
-    Re-rendering a whole figure (axes, tick labels, legends) takes ~100 ms on a
-    laptop CPU; drawing a few artists over the saved background and encoding the
-    PNG takes a few ms. The lesson's draw function updates ``artists`` in place
-    (``set_data``, ``set_text`` ...), then :meth:`refresh` redraws them into
-    ``.widget``, an ``ipywidgets.Image`` to put in the layout. Display the static
-    figure (``display(figure)``) *before* creating this: the artists become
-    "animated" and are left out of ordinary renders. Limits and scales must stay fixed.
+    Drawing a few artists over a saved background is far faster than re-rendering the axes, ticks and
+    legends. The lesson's draw function updates ``artists`` in place (``set_data``, ``set_text`` ...), then
+    :meth:`refresh` redraws them into ``.widget``, an ``ipywidgets.Image`` to put in the layout. Display
+    the static figure (``display(figure)``) *before* creating this: the artists become "animated" and are
+    left out of ordinary renders. Limits and scales must stay fixed.
     """
 
     def __init__(self, figure, artists):
@@ -84,17 +79,13 @@ class BlittedFigure:
         self.widget = ipywidgets.Image(format="png")
         self.refresh()
 
-    def render_png(self):
-        """The current figure as PNG bytes: cached background plus the redrawn artists."""
+    def refresh(self):
+        """Redraw the artists over the cached background into the Image widget -> the PNG bytes shown."""
         self.canvas.restore_region(self.background)
         for artist in self.artists:
             self.figure.draw_artist(artist)
         buffer = io.BytesIO()
-        # compress_level=1: a larger PNG, but encoded several times faster than the default.
+        # compress_level=1: a larger PNG, but encoded much faster than at the default level.
         Image.fromarray(np.asarray(self.canvas.buffer_rgba())).save(buffer, format="png", compress_level=1)
-        return buffer.getvalue()
-
-    def refresh(self):
-        """Redraw the artists into the Image widget -> the PNG bytes shown."""
-        self.widget.value = self.render_png()
+        self.widget.value = buffer.getvalue()
         return self.widget.value

