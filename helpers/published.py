@@ -25,7 +25,8 @@ import platformdirs
 __all__ = ["PUBLISHED_DIR", "RETRAIN_ENV", "published_or_trained", "retrain_mode"]
 
 PUBLISHED_DIR = Path(__file__).resolve().parents[1] / "published"
-RETRAIN_ENV, CACHE_DIR_ENV = "COURSE_RETRAIN", "COURSE_CACHE_DIR"
+RETRAIN_ENV = "COURSE_RETRAIN"
+CACHE_DIR_ENV = "COURSE_CACHE_DIR"
 _MODES = {**dict.fromkeys(("", "0", "no", "off", "false"), "no"), **dict.fromkeys(("1", "yes", "on", "true"), "yes")}
 _MODES["publish"] = "publish"
 _RECORD = "__result__"

@@ -17,7 +17,7 @@ if not os.environ.get("COURSE_TESTS_CACHE_DIR"):
 os.environ["COURSE_CACHE_DIR"] = os.environ["COURSE_TESTS_CACHE_DIR"]
 os.environ["COURSE_RETRAIN"] = "no"
 
-from helpers.notebook import setup_notebook  # noqa: E402 (after the environment above)
+from helpers.notebook import setup_notebook
 
 setup_notebook()  # quiet TensorFlow, deterministic ops, float32: every test computes as a lesson does
 

@@ -62,4 +62,4 @@ def test_cnn_classifier_works_with_clone_and_cross_val_score(tiny):
     copy = clone(estimator)
     assert copy.get_params() == estimator.get_params() and not hasattr(copy, "model_")
     scores = cross_val_score(copy, tiny.x_train[:100], tiny.y_train[:100], cv=2)
-    assert scores.shape == (2,) and np.all((0 <= scores) & (scores <= 1))
+    assert scores.shape == (2,) and np.all((scores >= 0) & (scores <= 1))

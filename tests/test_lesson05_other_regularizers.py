@@ -159,7 +159,10 @@ def test_early_stopping_recipe_stops_where_the_rule_says_and_restores_the_best_w
 
 @pytest.mark.parametrize(
     "arguments, name",
-    [({"kind": "l1", "strength": 1e-3, "warmup_epochs": 2}, "warmup_epochs"), ({"early_stopping_patience": 2}, "early_stopping_patience")],
+    [
+        ({"kind": "l1", "strength": 1e-3, "warmup_epochs": 2}, "warmup_epochs"),
+        ({"early_stopping_patience": 2}, "early_stopping_patience"),
+    ],
 )
 def test_train_variant_refuses_a_recipe_it_cannot_train(tiny, arguments, name):
     with pytest.raises(ValueError, match=name):

@@ -79,7 +79,9 @@ def test_group_weights_are_root_size_times_root_relative_cost():
     sizes, costs = {"conv1": 9, "conv2": 288, "conv3": 576, "dense1": 576}, lesson06.unit_costs(model)
     assert lesson06.group_weights(model, "size") == pytest.approx({k: np.sqrt(v) for k, v in sizes.items()})
     most = max(costs.values())
-    assert lesson06.group_weights(model, "cost") == pytest.approx({k: np.sqrt(v * costs[k] / most) for k, v in sizes.items()})
+    assert lesson06.group_weights(model, "cost") == pytest.approx(
+        {k: np.sqrt(v * costs[k] / most) for k, v in sizes.items()}
+    )
 
 
 def test_group_proximal_zeroes_the_weakest_whole_units_and_never_the_output_layer(tiny):
@@ -177,7 +179,9 @@ def test_the_published_sweeps_stored_models_are_what_it_reports():
         assert kept == sweep["kept"][i, 0].tolist() == [tuned.get_layer(n).kernel.shape[-1] for n in lesson06.PRUNABLE]
     data = experiment_data(regime)
     dense = lesson06.stored_model(sweep, "dense")
-    assert evaluate(dense, data.x_test, data.y_test)["accuracy"] == pytest.approx(sweep["dense_test_accuracy"][0], abs=2e-3)
+    assert evaluate(dense, data.x_test, data.y_test)["accuracy"] == pytest.approx(
+        sweep["dense_test_accuracy"][0], abs=2e-3
+    )
     masked = lesson06.stored_model(sweep, "m2")
     difference = masked.predict(data.x_test, verbose=0) - lesson06.narrow_model(masked).predict(data.x_test, verbose=0)
     assert np.abs(difference).max() < 1e-5

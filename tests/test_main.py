@@ -93,7 +93,6 @@ def test_help_exits_0_and_documents_every_option(capsys):
     assert "Exit codes: 0 done, 1 data unavailable or failed, 2 bad option" in " ".join(out.split())
 
 
-
 def test_help_text_shows_percent_signs_as_written():
     assert "%%" not in HELP
 

@@ -17,12 +17,12 @@ def problem(version_info=sys.version_info):
         return None
     shown = "{}.{}".format(*major_minor)
     return (
-        "This course needs Python 3.10 to 3.13, and this python3 is {shown}: TensorFlow 2.21 publishes no package for "
-        "Python {shown} (pip would only say 'No matching distribution found for tensorflow-cpu==2.21.*').\n"
+        f"This course needs Python 3.10 to 3.13, and this python3 is {shown}: TensorFlow 2.21 publishes no package for "
+        f"Python {shown} (pip would only say 'No matching distribution found for tensorflow-cpu==2.21.*').\n"
         "Install Python 3.13 (python.org; or `brew install python@3.13`, `sudo apt install python3.13-venv`, "
         "`uv python install 3.13`), then run the quick start with python3.13 in place of python3:\n"
         "    python3.13 tools/check_python.py && python3.13 -m venv .venv && ..."
-    ).format(shown=shown)
+    )
 
 
 if __name__ == "__main__":
