@@ -132,6 +132,7 @@ print(json.dumps({"weights": weights, **{name: values.tolist() for name, values 
 """
 
 
+@pytest.mark.slow  # two TensorFlow starts; the same-process reproducibility tests above run every time
 def test_the_same_seed_gives_the_same_run_bit_for_bit_in_two_fresh_processes():
     """What a learner sees: rerunning a lesson from a fresh kernel reproduces its numbers exactly."""
     command = [sys.executable, "-c", TRAIN_AND_PRINT]

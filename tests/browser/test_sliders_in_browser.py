@@ -12,10 +12,11 @@ pytestmark = pytest.mark.browser
 # Fixture order: lab_page first, so a missing Chromium skips (or fails in CI) before JupyterLab starts.
 RUN_TIMEOUT = float(os.environ.get("COURSE_BROWSER_RUN_TIMEOUT", 1200))  # Run All of one notebook, s
 REDRAW_TIMEOUT = float(os.environ.get("COURSE_BROWSER_REDRAW_TIMEOUT", 30))  # one slider move -> new output, s
-NOTEBOOKS = [FIXTURE_NOTEBOOK, *find_slider_notebooks(REPO / "notebooks")]
+# The harness's own checks (the fixture, and the fixture broken four ways) run with the slow tests (`-m slow`).
+NOTEBOOKS = [pytest.param(FIXTURE_NOTEBOOK, marks=pytest.mark.slow), *find_slider_notebooks(REPO / "notebooks")]
 
 
-@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[path.stem for path in NOTEBOOKS])
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda path: path.stem)
 def test_every_slider_redraws_in_jupyterlab(notebook, lab_page, jupyter_lab):
     moved = exercise_sliders(lab_page, jupyter_lab, f"notebooks/{notebook.name}", RUN_TIMEOUT, REDRAW_TIMEOUT)
     print("\n".join(moved))  # exercise_sliders asserts; this shows what each slider changed (pytest -s)
@@ -33,6 +34,7 @@ def test_every_slider_redraws_in_jupyterlab(notebook, lab_page, jupyter_lab):
     ],
     ids=["dead_callback", "stale_figure", "raising_callback", "raising_cell"],
 )
+@pytest.mark.slow
 def test_the_harness_fails_on_a_broken_slider_notebook(old, new, reported, request, lab_page, jupyter_lab):
     notebook = json.loads(FIXTURE_NOTEBOOK.read_text(encoding="utf-8"))
     notebook["cells"] = notebook["cells"][:-1]
