@@ -19,7 +19,6 @@ import contextlib
 import json
 import os
 import platform
-import re
 import shlex
 import statistics
 import subprocess
@@ -38,11 +37,13 @@ SECTIONS = {"sweep": "training", "mainjob": "training", "lessons": "lessons", "l
 BFLOAT16_SECTIONS = ("sweep", "mainjob")
 LAPTOP = {"ONEDNN_MAX_CPU_ISA": "AVX2"}
 # The goals (None: measured, no goal): speed-ups in ×, a lesson's open time in s, a slider's move in ms.
+# Side by side is held to the rule every kept speed feature meets (docs/speed.md): at least 10 %. Version 2's
+# 3× and 2× measured its private fast path together with side by side, and went with that path.
 GOALS = {
-    "sweep float32": 3.0,
-    "sweep bfloat16": 4.0,
-    "mainjob float32": 2.0,
-    "mainjob bfloat16": None,
+    "sweep float32": 1.1,
+    "sweep bfloat16": 1.1,
+    "mainjob float32": 1.1,
+    "mainjob bfloat16": 1.1,
     "lesson seconds": 30.0,
     "slider ms": 30.0,
     "dense vs L1 band": 0.30,  # L1's scattered zeros: dense's time within ±30 %
@@ -132,17 +133,16 @@ def bfloat16_refusal():
 
 
 def machine():
-    cpuinfo = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").is_file() else ""
-    model = re.search(r"model name\s*:\s*(.*)", cpuinfo)
-    flags = set(re.search(r"^flags\s*:(.*)$", cpuinfo, re.M)[1].split()) if "flags" in cpuinfo else set()
+    from helpers._machine import cpu_flags, cpu_name
+
     versions = {"python": platform.python_version()}
     for package in ("tensorflow", "tensorflow-cpu", "keras", "numpy"):
         with contextlib.suppress(metadata.PackageNotFoundError):
             versions[package] = metadata.version(package)
     return {
-        "cpu": model[1] if model else platform.processor() or platform.machine(),
+        "cpu": cpu_name(),
         "logical_cpus": os.cpu_count(),
-        "instruction_sets": sorted(flags & {"avx2", "avx512f", "avx512_bf16", "amx_bf16"}),
+        "instruction_sets": sorted(cpu_flags() & {"avx2", "avx512f", "avx512_bf16", "amx_bf16"}),
         "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
         "versions": versions,
     }

@@ -73,11 +73,7 @@ def sweep_worker(way, quick, bfloat16):
     data, penalties = experiment_data(config), [Penalty(**p) for p in config["penalties"]]
     fit = {"num_epochs": config["epochs"], "batch_size": config["batch_size"]}
     clock, each = time.perf_counter(), []
-    if way == "side by side, built in fit":  # the speed feature switched off: Keras makes them in the first trace
-        import helpers.training
-
-        helpers.training._prepared = lambda model, x, y: model
-    if way.startswith("side by side"):
+    if way == "side by side":
         runs = train_cnns(data, penalties, **fit)
     else:
         runs = []
@@ -122,14 +118,13 @@ def sweep(quick, bfloat16):
     """Lesson 02's λ sweep of 8 penalties: one side-by-side train_cnns fit vs 8 train_cnn fits; one seed's time."""
     repeats = 1 if quick else 2
     arithmetic = "bfloat16" if bfloat16 else "float32"
-    seconds, done = {"one by one": [], "side by side": [], "side by side, built in fit": []}, {}
+    seconds, done = {"one by one": [], "side by side": []}, {}
     for repeat in range(repeats):
         for way in seconds:
             done[way], _ = fresh(__file__, "sweep_worker", bfloat16=bfloat16, way=way, quick=quick)
             seconds[way].append(round(done[way]["seconds"], 1))
             log(f"  sweep {repeat + 1}/{repeats}, {way}, {arithmetic}: {done[way]['seconds']:.1f} s")
     ratio = speedup(seconds["one by one"], seconds["side by side"])
-    early = speedup(seconds["side by side, built in fit"], seconds["side by side"])
     pairs = zip(done["one by one"]["val_accuracy"], done["side by side"]["val_accuracy"], strict=True)
     difference = max(abs(a - b) for a, b in pairs)
     first, *rest = done["one by one"]["each"]
@@ -144,7 +139,6 @@ def sweep(quick, bfloat16):
         "figures": [
             judged(f"one seed's train_cnn, {arithmetic} (first fit of a fresh process)", f"{first:.1f} s"),
             at_least(f"8 penalties: one by one / side by side, {arithmetic}", ratio, goal),
-            at_least(f"side by side: optimizer and metrics built in fit / before it, {arithmetic}", early, 1.1),
         ],
         "lines": [
             f"{n_train:,} training images (40 % wrong labels), {n_val:,} validation images, {epochs} epoch(s), "
@@ -156,9 +150,6 @@ def sweep(quick, bfloat16):
             f"about {gflops:.1f} GFLOP/s ({training_flops(1, 0, 1) / 1e6:.1f} MFLOPs per training image and step).",
             f"- 8 `train_cnn` fits one after another: {seconds['one by one']} s; one `train_cnns` fit: "
             f"{seconds['side by side']} s → **{ratio:.2f}×** (goal ≥ {goal:g}×).",
-            f"- The same side-by-side fit with the optimizer's and metrics' variables left for Keras to make inside "
-            f"its first traced step (TensorFlow then traces it again): {seconds['side by side, built in fit']} s → "
-            f"building them first (`helpers.training._prepared`) is **{early:.2f}×** (kept if ≥ 1.1×).",
             f"- Final validation accuracy, largest difference between the two ways: {difference:.4f} "
             "(the same runs: 0 expected).",
         ],

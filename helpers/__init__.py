@@ -25,7 +25,8 @@ training loops); this package holds what they repeat. Imports run one way, down 
 **The main job**: ``python -m helpers`` (``__main__``), and ``cluster``, its runs as Ray Tune trials
 (``--ray``; the optional extra ``.[cluster]``).
 
-Private (a leading underscore): ``_validation`` (argument checks), ``_data_files`` (reading the data files).
+Private (a leading underscore): ``_validation`` (argument checks), ``_data_files`` (reading the data files),
+``_machine`` (the CPU's name and flags).
 ``import helpers`` has no side effects; TensorFlow starts in ``setup_notebook()``.
 """
 

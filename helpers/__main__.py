@@ -19,6 +19,7 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
+from helpers._machine import cpu_flags, cpu_name
 from helpers._validation import check_choice, check_int, check_nonnegative, check_positive, check_share
 from helpers.notebook import setup_notebook
 
@@ -36,9 +37,7 @@ def why_no_bfloat16():
     cap = os.environ.get("ONEDNN_MAX_CPU_ISA", "").upper()
     if cap and not re.search(r"BF16|AMX|AVX10|ALL|DEFAULT", cap):
         return f"ONEDNN_MAX_CPU_ISA={cap} keeps TensorFlow below its bfloat16 instructions"
-    cpuinfo = Path("/proc/cpuinfo")
-    flags = set(re.search(r"^flags\s*:(.*)$", cpuinfo.read_text(), re.M)[1].split()) if cpuinfo.is_file() else set()
-    if not flags & {"avx512_bf16", "amx_bf16"}:
+    if not cpu_flags() & {"avx512_bf16", "amx_bf16"}:
         return f"this CPU ({platform.machine()}) has no avx512_bf16 or amx_bf16 instructions that TensorFlow uses"
     return None
 
@@ -209,10 +208,7 @@ def main(argv=None):
         return 130
     except RuntimeError as error:  # helpers.cluster.ClusterError: no Ray, or no cluster at that address
         return _error(error, 1)
-    cpuinfo = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").is_file() else ""
-    cpu = re.search(r"model name\s*:\s*(.*)", cpuinfo)
-    cpu = cpu[1] if cpu else platform.processor()
-    hardware = {"cpu": cpu, "logical_cpus": os.cpu_count(), "os": platform.platform()}
+    hardware = {"cpu": cpu_name(), "logical_cpus": os.cpu_count(), "os": platform.platform()}
     results.update(command=" ".join([PROG, *argv]), threads=args.threads, hardware=hardware)
     drawn = {"learning_curves.png": plot_learning_curves, "test_accuracy.png": plot_test_accuracy}
     figures = list(drawn) if results["runs"] else []

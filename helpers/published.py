@@ -22,6 +22,8 @@ from pathlib import Path
 import numpy as np
 import platformdirs
 
+from helpers._machine import cpu_name
+
 __all__ = ["PUBLISHED_DIR", "RETRAIN_ENV", "published_or_trained", "retrain_mode"]
 
 PUBLISHED_DIR = Path(__file__).resolve().parents[1] / "published"
@@ -99,7 +101,7 @@ def _save(path, name, key, arrays):
     provenance = {
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
         "dtype_policy": keras.mixed_precision.global_policy().name,
-        "cpu": {"cpu": _cpu_name()},
+        "cpu": {"cpu": cpu_name()},
         "versions": {"python": platform.python_version(), "keras": keras.__version__, "numpy": np.__version__},
     }
     record = {"name": name, "key": key, "sha256": _checksum(arrays), "provenance": provenance}
@@ -113,12 +115,6 @@ def _save(path, name, key, arrays):
         Path(temporary).unlink(missing_ok=True)
         raise
     return arrays
-
-
-def _cpu_name():
-    cpuinfo = Path("/proc/cpuinfo")
-    found = re.search(r"model name\s*:\s*(.*)", cpuinfo.read_text()) if cpuinfo.is_file() else None
-    return found[1] if found else platform.processor() or platform.machine()
 
 
 def published_or_trained(name, config, train, *, log=print, borrowed=False):

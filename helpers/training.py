@@ -36,22 +36,6 @@ def _validation(data):
     return (data.x_val, data.y_val) if len(data.y_val) else None
 
 
-def _prepared(model, x, y):
-    """``model`` with its optimizer's and metrics' variables made now, before ``fit`` traces its training step.
-
-    Keras makes them inside the first traced step, and TensorFlow then traces that step a second time.
-    One image's loss and metrics make them here instead; ``reset_metrics`` clears what it added, and no
-    weight moves: the same numbers (tests/test_training.py).
-    """
-    model.optimizer.build(model.trainable_variables)
-    first_x, first_y = keras.tree.map_structure(lambda array: array[:1], (x, y))
-    predicted = model(first_x, training=False)
-    model.compute_loss(first_x, first_y, predicted)
-    model.compute_metrics(first_x, first_y, predicted, sample_weight=None)
-    model.reset_metrics()
-    return model
-
-
 def train_cnn(
     data, penalty=None, *, num_epochs=20, batch_size=64, seed=0, learning_rate=1e-3, callbacks=None, build=None
 ):
@@ -62,7 +46,7 @@ def train_cnn(
     ``build``: a function that returns another compiled model to train (lesson 05's variants of the CNN).
     """
     keras.utils.set_random_seed(seed)  # the same initial weights and batch order
-    model = _prepared(build() if build else build_cnn(penalty, learning_rate=learning_rate), data.x_train, data.y_train)
+    model = build() if build else build_cnn(penalty, learning_rate=learning_rate)
     fitted = model.fit(
         data.x_train,
         data.y_train,
@@ -91,7 +75,7 @@ def train_cnns(data, penalties, *, num_epochs=20, batch_size=64, seed=0, learnin
         cnns.append(build_cnn(penalty, learning_rate=learning_rate, name=name))
     images = keras.Input(shape=(28, 28, 1))
     combined = keras.Model(images, {name: cnn(images) for name, cnn in zip(names, cnns, strict=True)})
-    _prepared(compile_cnn(combined, learning_rate, outputs=names), data.x_train, dict.fromkeys(names, data.y_train))
+    compile_cnn(combined, learning_rate, outputs=names)
     penalty_values = [[] for _ in cnns]  # each CNN's penalty term at every epoch's end, for its history
 
     def record_penalties(epoch, logs):

@@ -1,6 +1,6 @@
 """The helper package's shape: layers that are layers, public Keras only, a size a learner can read.
 
-- private: ``helpers/_*.py`` (argument checks, data files), importing nothing of the course;
+- private: ``helpers/_*.py`` (argument checks, data files, the CPU), importing nothing of the course;
 - core: the other ``helpers/<module>.py``, importing only the core and the private modules;
 - lessons: ``helpers/lessonNN_*.py``, one per notebook, importing only the core (never another lesson);
 - the main job: ``helpers/__main__.py`` (the command line) and ``helpers/cluster.py`` (its Ray back end), on top.

@@ -15,6 +15,7 @@ import pytest
 
 from helpers import experiment
 from helpers.__main__ import build_parser, main
+from helpers._machine import cpu_flags
 from helpers.data import DataError
 from helpers.experiment import REGIME, format_table, make_config
 
@@ -213,11 +214,6 @@ def test_bfloat16_is_refused_when_onednn_is_kept_below_it(monkeypatch, tmp_path,
     assert code == 2
     assert_one_line_error(err, "--bfloat16", "ONEDNN_MAX_CPU_ISA=AVX2", "Leave --bfloat16 out")
     assert not (tmp_path / "out").exists(), "refused before anything is written"
-
-
-def cpu_flags():
-    found = re.search(r"^flags\s*:(.*)$", Path("/proc/cpuinfo").read_text(), re.MULTILINE)
-    return set(found[1].split()) if found else set()
 
 
 @pytest.mark.skipif(

@@ -54,18 +54,6 @@ def test_the_history_has_the_data_loss_apart_from_keras_loss(alone):
     assert np.all(history["loss"] > history["data_loss"])  # Keras' loss includes the L2 penalty
 
 
-def test_train_cnn_is_plain_keras_fit_bit_for_bit(tiny, alone):
-    """The preparation before fit (helpers.training._prepared) makes variables early and moves no number."""
-    keras.utils.set_random_seed(SEED)
-    model = build_cnn(PENALTIES[0])
-    fitted = model.fit(
-        tiny.x_train, tiny.y_train, batch_size=64, epochs=2, validation_data=(tiny.x_val, tiny.y_val), verbose=0
-    )
-    assert {name: list(values) for name, values in fitted.history.items()} == _history_lists(alone[0])
-    for mine, reference in zip(alone[0].model.get_weights(), model.get_weights(), strict=True):
-        np.testing.assert_array_equal(mine, reference)
-
-
 @pytest.mark.parametrize("index", range(len(PENALTIES)), ids=[p.label for p in PENALTIES])
 def test_side_by_side_runs_equal_runs_alone(alone, together, index):
     mine, reference = together[index], alone[index]
