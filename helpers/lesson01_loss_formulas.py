@@ -1,13 +1,9 @@
 """Lesson 01's helpers: penalized linear fits, the 2-D picture of L1 and L2, and λ across frameworks.
 
-Linear least squares in Keras' convention (closed-form ridge, scikit-learn's Lasso), the intercept never
-penalized: ``J = (1/n)·‖y − X·coef − intercept‖² + l2_strength·‖coef‖² + l1_strength·‖coef‖₁``.
-
-λ across frameworks: Keras adds ``f * sum(w**2)`` (L2) or ``f * sum(|w|)`` (L1) to the mean data loss, no
-1/2, no 1/n. Objectives that differ by a positive factor have the same minimizer, so each framework's
-strength maps to one Keras ``f``, sometimes through the number of training samples ``n``; each framework
-keeps its own data loss (squared error for the seed text, Ridge and Lasso; log-loss for LogisticRegression
-and for ``seed_text_crossentropy``, the seed's penalties on the mean cross-entropy its CNN trains with).
+Linear fits in Keras' convention, the intercept never penalized:
+``J = (1/n)·‖y − X·coef − intercept‖² + l2_strength·‖coef‖² + l1_strength·‖coef‖₁``: Keras adds ``f·Σw²`` or
+``f·Σ|w|`` to the mean data loss, no 1/2, no 1/n. Objectives that differ by a positive factor have the same
+minimizer, so each framework's strength maps to one Keras ``f``, sometimes through the number of samples ``n``.
 """
 
 from collections.abc import Callable
@@ -62,35 +58,29 @@ def make_poly_data(n_train=20, n_val=200, noise=0.25, seed=0):
     noise = check_nonnegative("noise", noise)
     rng = np.random.default_rng(seed)
     x_train, x_val = rng.uniform(-1, 1, n_train), rng.uniform(-1, 1, n_val)
-    return {
-        "x_train": x_train,
-        "y_train": np.sin(np.pi * x_train) + noise * rng.normal(size=n_train),
-        "x_val": x_val,
-        "y_val": np.sin(np.pi * x_val) + noise * rng.normal(size=n_val),
-    }
+    y_train = np.sin(np.pi * x_train) + noise * rng.normal(size=n_train)
+    y_val = np.sin(np.pi * x_val) + noise * rng.normal(size=n_val)
+    return {"x_train": x_train, "y_train": y_train, "x_val": x_val, "y_val": y_val}
 
 
 def polynomial_features(x, degree):
     """Legendre polynomials P₁(x) … P_degree(x) at points x (m,) -> (m, degree).
 
-    They span the same functions as x, x², …, x^degree, but on [-1, 1] they are far less correlated than
-    raw powers, so the Lasso solver converges quickly.
+    The same functions as x, x², …, x^degree, but far less correlated on [-1, 1]: the Lasso converges quickly.
     """
     return legendre.legvander(np.asarray(x, dtype=np.float64).ravel(), degree)[:, 1:]
 
 
 def fit_polynomial(x_train, y_train, degree, kind, strength):
-    """Fit y ~ polynomial of ``degree`` in x with a penalty in Keras' convention -> predict(x) function.
+    """Fit y ~ polynomial of ``degree`` in x with a penalty in Keras' convention -> predict(x), with ``predict.coef``.
 
-    Features are standardized (scikit-learn), so one λ weighs every basis function alike.
-    ``kind`` 'none' ignores ``strength``; 'l2' uses the closed form; 'l1' uses scikit-learn's
-    Lasso with alpha = strength/2 (see :data:`CONVENTIONS`). ``predict.coef`` holds the coefficients.
+    Features are standardized, so one λ weighs every basis function alike; 'l1': Lasso(alpha=strength/2).
     """
     check_choice("kind", kind, ("none", "l1", "l2"))
     strength, degree = check_nonnegative("strength", strength), check_int("degree", degree, 1)
     x_train, y_train = _check_xy(np.asarray(x_train, dtype=np.float64).reshape(-1, 1), y_train)
-    scaler = StandardScaler().fit(polynomial_features(x_train, degree))
-    Z = scaler.transform(polynomial_features(x_train, degree))
+    scaler = StandardScaler()
+    Z = scaler.fit_transform(polynomial_features(x_train, degree))
     if kind == "l1" and strength > 0:
         lasso = Lasso(alpha=strength / 2, tol=1e-8, max_iter=100_000).fit(Z, y_train)
         coef, intercept = lasso.coef_, float(lasso.intercept_)
@@ -118,19 +108,12 @@ def penalized_optimum_2d(A, w_ls, kind, strength):
     A, w_ls = np.asarray(A, dtype=np.float64), np.asarray(w_ls, dtype=np.float64)
     if A.shape != (2, 2) or w_ls.shape != (2,):
         raise ValueError(f"A must have shape (2, 2) and w_ls shape (2,), got {A.shape} and {w_ls.shape}")
-    check_choice("kind", kind, ("l1", "l2"))
-    strength = check_nonnegative("strength", strength)
+    kind, strength = check_choice("kind", kind, ("l1", "l2")), check_nonnegative("strength", strength)
     if kind == "l2":
         return np.linalg.solve(A + strength * np.eye(2), A @ w_ls)
-
-    def objective(w):
-        return (w - w_ls) @ A @ (w - w_ls) + strength * np.abs(w).sum()
-
-    # On a fixed support and sign pattern the stationarity equations are linear: solve each,
-    # keep the candidates whose signs agree, and take the one with the lowest objective.
+    # On a fixed support and sign pattern the stationarity equations are linear: keep the solutions whose signs agree.
     candidates = [np.zeros(2)]
-    for kept in (0, 1):  # the other coordinate exactly 0: a 1-D lasso, solved by a soft-threshold
-        other = 1 - kept
+    for kept, other in ((0, 1), (1, 0)):  # the other coordinate exactly 0: a 1-D lasso, solved by a soft-threshold
         w = np.zeros(2)
         unpenalized = w_ls[kept] + A[kept, other] / A[kept, kept] * w_ls[other]
         w[kept] = soft_threshold(unpenalized, strength / (2 * A[kept, kept]))
@@ -139,13 +122,12 @@ def penalized_optimum_2d(A, w_ls, kind, strength):
         w = w_ls - strength / 2 * np.linalg.solve(A, np.array(signs, dtype=float))
         if np.array_equal(np.sign(w), signs):
             candidates.append(w)
-    return min(candidates, key=objective)
+    return min(candidates, key=lambda w: (w - w_ls) @ A @ (w - w_ls) + strength * np.abs(w).sum())
 
 
 def level_curve(A, w_ls, level, num_points=181):
     """Points (2, num_points) of the ellipse (w − w_ls)ᵀA(w − w_ls) = level (level >= 0)."""
-    level = check_nonnegative("level", level)
-    num_points = check_int("num_points", num_points, 3)
+    level, num_points = check_nonnegative("level", level), check_int("num_points", num_points, 3)
     A = np.asarray(A, dtype=np.float64)
     if A.shape != (2, 2) or not np.isfinite(A).all() or not np.allclose(A, A.T):
         raise ValueError(f"A must be a symmetric (2, 2) matrix of finite numbers, got shape {A.shape}")
@@ -160,8 +142,7 @@ def level_curve(A, w_ls, level, num_points=181):
 def ball_boundary(kind, radius, num_points=181):
     """Points (2, num_points) of {‖w‖₁ = radius} ('l1', a diamond) or {‖w‖₂ = radius} ('l2', a circle)."""
     check_choice("kind", kind, ("l1", "l2"))
-    radius = check_nonnegative("radius", radius)
-    num_points = check_int("num_points", num_points, 5)
+    radius, num_points = check_nonnegative("radius", radius), check_int("num_points", num_points, 5)
     angles = np.linspace(0, 2 * np.pi, num_points)
     circle = np.stack([np.cos(angles), np.sin(angles)])
     if kind == "l2":
@@ -190,7 +171,7 @@ class Convention(NamedTuple):
 # carry ½ on the squared error (Keras' "mse" has none): that is where f = λ/m comes from. "seed_text_crossentropy":
 # the same penalties on a mean cross-entropy (no ½), as in Ng's logistic regression and the seed's CNN.
 # PyTorch's weight_decay adds wd·w to the gradient; f·Σw² adds 2f·w.
-_CONVENTION_LIST = [
+CONVENTIONS = {(convention.framework, convention.kind): convention for convention in [
     Convention("keras", "l2", "L2(f)", "mean loss + f·Σw²", "f", lambda v, n: v, lambda f, n: f),
     Convention("keras", "l1", "L1(f)", "mean loss + f·Σ|w|", "f", lambda v, n: v, lambda f, n: f),
     Convention("seed_text", "l2", "λ", "1/(2m)·Σ(h−y)² + λ/(2m)·Σθ²", "λ/m",
@@ -209,8 +190,7 @@ _CONVENTION_LIST = [
                lambda v, n: 1 / (2 * v * n), lambda f, n: 1 / (2 * f * n), needs_n=True, inverse=True),
     Convention("sklearn_logistic", "l1", "C", "C·Σ log-loss + ‖w‖₁", "1/(nC)",
                lambda v, n: 1 / (v * n), lambda f, n: 1 / (f * n), needs_n=True, inverse=True),
-]  # fmt: skip
-CONVENTIONS = {(convention.framework, convention.kind): convention for convention in _CONVENTION_LIST}
+]}  # fmt: skip
 FRAMEWORKS = tuple(dict.fromkeys(framework for framework, _ in CONVENTIONS))
 
 

@@ -1,8 +1,6 @@
 """Lesson 03's trained networks: a λ sweep of the seed's CNN kept as weight summaries, and a few whole models.
 
-Both train in lesson 02's regime on its first seed: the sweep's runs at lesson 02's strengths *are* lesson 02's
-networks of that seed. Each run is kept as what a slider shows (histograms, sparsity, norms, accuracy; rows follow
-``sweep["layers"]``, the five kernels then ``"all"``); :func:`published_models` keeps whole kernels.
+Both train in lesson 02's regime on its first seed: the sweep's runs at lesson 02's strengths *are* its networks.
 """
 
 import dataclasses
@@ -43,26 +41,23 @@ def _without_validation(data):  # no validation pass after every epoch: time, no
 
 
 def run_weight_sweep(config, strengths=LAMBDA_GRID, keep=None):
-    """Train in ``config``'s regime (first seed) without a penalty and per (kind, strength) -> arrays.
+    """Train side by side in ``config``'s regime (first seed) without a penalty and per (kind, strength) -> arrays.
 
-    All runs train side by side in one fit. ``strengths``: ``{kind: [...]}``; ``keep``: ``{name: (kind, strength)}``
-    runs whose kernels ``<name>__<layer>`` are kept (``("none", 0)``: no penalty). Per run ``kind``, ``strength``,
-    :func:`_scores`, :func:`kernel_summary`; the axes ``layers``, ``edges``, ``thresholds``; the ``kept`` names.
+    Per run ``kind``, ``strength``, :func:`_scores`, :func:`kernel_summary` (rows: ``layers``, the kernels then "all");
+    ``edges``, ``thresholds``; kernels ``<name>__<layer>`` of the ``kept`` runs, ``keep = {name: (kind, strength)}``.
     """
     runs = [("none", 0.0)] + [(kind, float(s)) for kind, values in strengths.items() for s in values]
     keep = {name: (kind, float(strength)) for name, (kind, strength) in (keep or {}).items()}
     data = experiment_data(config)
     trained = train_cnns(_without_validation(data), [Penalty.of(kind, s) for kind, s in runs], **_settings(config))
     arrays = {"kind": np.array([kind for kind, _ in runs]), "strength": np.array([s for _, s in runs])}
-    scores, summaries = [], []
+    per_run = []
     for run, trained_run in zip(runs, trained, strict=True):
         weights = kernels(trained_run.model)
-        scores.append(_scores(trained_run.model, data))
-        summaries.append(kernel_summary(weights))
+        per_run.append(_scores(trained_run.model, data) | kernel_summary(weights))
         for name in (name for name, wanted in keep.items() if wanted == run):
             arrays.update({f"{name}__{layer}": kernel for layer, kernel in weights.items()})
-    arrays.update({name: np.array([score[name] for score in scores]) for name in scores[0]})
-    arrays.update({name: np.stack([summary[name] for summary in summaries]) for name in summaries[0]})
+    arrays.update({key: np.array([values[key] for values in per_run]) for key in per_run[0]})
     arrays.update(layers=np.array([*weights, "all"]), edges=HISTOGRAM_EDGES, thresholds=np.array(DEFAULT_THRESHOLDS))
     arrays["kept"] = np.array(list(keep))
     return arrays
@@ -87,16 +82,13 @@ def published_weight_sweep(config, strengths=LAMBDA_GRID, *, keep=None, log=prin
 def train_models(config, specs):
     """The seed's CNN trained once per ``specs[name]`` in ``config``'s regime (first seed), each alone -> arrays.
 
-    A spec is ``{"l1_strength": .., "l2_strength": ..}`` or ``{"proximal": {"l1_strength": .., "rule": ..}}``
-    (a ProximalL1 step after every batch). Arrays: ``names``, the :func:`_scores`, kernels ``<name>__<layer>``.
+    A spec is ``{"proximal": {"l1_strength": .., "rule": ..}}``: no penalty, a ProximalL1 step after every batch.
+    Arrays: ``names``, the :func:`_scores`, kernels ``<name>__<layer>``.
     """
     data = experiment_data(config)
     arrays, scores = {}, []
     for name, spec in specs.items():
-        proximal = spec.get("proximal")
-        penalty = Penalty(spec.get("l1_strength", 0.0), spec.get("l2_strength", 0.0))
-        callbacks = [ProximalL1(proximal["l1_strength"], rule=proximal["rule"])] if proximal else None
-        run = train_cnn(_without_validation(data), penalty, callbacks=callbacks, **_settings(config))
+        run = train_cnn(_without_validation(data), callbacks=[ProximalL1(**spec["proximal"])], **_settings(config))
         scores.append(_scores(run.model, data))
         arrays.update({f"{name}__{layer}": kernel for layer, kernel in kernels(run.model).items()})
     arrays.update({key: np.array([score[key] for score in scores]) for key in scores[0]})
@@ -118,18 +110,17 @@ def published_models(config, specs, *, log=print):
     return kept_kernels(arrays), scores
 
 
-def kernel_summary(weights, edges=HISTOGRAM_EDGES, thresholds=DEFAULT_THRESHOLDS):
+def kernel_summary(weights):
     """Summaries of ``{layer: kernel}``, one row per layer then "all" -> ``histograms``, ``sparsity``, ``norms``.
 
     ``sparsity``: the fraction with ``|w| < t`` per threshold, then exactly 0; ``norms``: ``sqrt(Σw²)``.
     """
-    edges = np.asarray(edges, dtype=float)
-    table = sparsity(weights, thresholds)
+    table = sparsity(weights)
     arrays = [np.ravel(w) for w in weights.values()]
     arrays.append(np.concatenate(arrays))
-    clip = (edges[0], edges[-1] - 1e-12 * (edges[-1] - edges[0]))
+    clip = (HISTOGRAM_EDGES[0], HISTOGRAM_EDGES[-1] - 1e-12)
     return {
-        "histograms": np.stack([np.histogram(np.clip(a, *clip), bins=edges)[0] for a in arrays]),
+        "histograms": np.stack([np.histogram(np.clip(a, *clip), bins=HISTOGRAM_EDGES)[0] for a in arrays]),
         "sparsity": np.array([[row[t] for t in row if t != "n"] for row in table.values()]),
         "norms": np.array([np.linalg.norm(a.astype(np.float64)) for a in arrays]),
     }
@@ -206,10 +197,8 @@ def weight_sweep_figure(sweep):
 def draw_sweep_view(artists, view):
     """Show one :func:`sweep_view` in the figure of :func:`weight_sweep_figure`, in its penalty's colour."""
     style = penalty_style(view["kind"])
-    counts = np.asarray(view["histogram"], dtype=float)
-    artists["histogram"].set_data(np.where(counts > 0, counts, np.nan))
-    artists["histogram"].set(edgecolor=style["color"], linestyle=style["linestyle"])
+    counts = np.where(view["histogram"] > 0, view["histogram"], np.nan)  # a log axis: empty bins not drawn
+    artists["histogram"].set(data=counts, edgecolor=style["color"], linestyle=style["linestyle"])
     artists["sparsity"].set(ydata=view["sparsity"], color=style["color"], linestyle=style["linestyle"])
-    artists["marker"].set_data([view["strength"]], [view["test_accuracy"]])
-    artists["marker"].set_color(style["color"])
+    artists["marker"].set(data=([view["strength"]], [view["test_accuracy"]]), color=style["color"])
     artists["text"].set_text(f"{style['label']}({view['strength']:g}): test accuracy {view['test_accuracy']:.3f}")
