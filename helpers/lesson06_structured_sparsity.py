@@ -2,9 +2,8 @@
 
 L1's scattered zeros leave every kernel its shape: a dense kernel multiplies zeros as fast as any number. Group
 lasso (Wen et al. 2016), ``λ·Σ_g ‖W_g‖₂`` over output units ``kernel[..., j]``, zeroes whole filters and neurons
-(:class:`GroupProximal`), and :func:`narrow_model` rebuilds the seed's CNN without them. :func:`magnitude_prune`
-is Han et al.'s (2015) unstructured pruning. Trainings are published results, in lesson 02's regime.
-"""
+(:class:`GroupProximal`), and :func:`narrow_model` rebuilds the seed's CNN without them; :func:`magnitude_prune` is
+Han et al.'s (2015) unstructured pruning, for comparison. Trainings are published results (helpers.published)."""
 
 import dataclasses
 import gzip
@@ -12,6 +11,7 @@ import itertools
 import tempfile
 import time
 import warnings
+from functools import partial
 from pathlib import Path
 
 import keras
@@ -26,6 +26,7 @@ from helpers.penalties import Penalty, ProximalL1
 from helpers.plotting import penalty_style
 from helpers.published import published_or_trained
 from helpers.training import evaluate, train_cnn
+from helpers.weights import kernels
 
 __all__ = [
     "PRUNABLE",
@@ -61,38 +62,38 @@ def group_norms(kernel):
 
 
 def group_shrink(kernel, threshold):
-    """The group soft threshold: each output unit ``W_g`` scaled by ``max(0, 1 − t_g/‖W_g‖)`` (TensorFlow).
-
-    ``threshold`` is one number or one per output unit. A group whose norm is at most its
-    threshold becomes exactly zero, the others shrink towards zero without changing direction.
-    """
+    """The group soft threshold (TensorFlow): each output unit ``W_g`` scaled by ``max(0, 1 − t_g/‖W_g‖)``,
+    ``threshold`` one number or one per unit. A group at most its threshold long becomes exactly zero."""
     axes = list(range(len(kernel.shape) - 1))
     norms = tf.sqrt(tf.reduce_sum(tf.square(kernel), axis=axes))
     scale = tf.maximum(1.0 - threshold / tf.maximum(norms, keras.config.epsilon()), 0.0)
     return kernel * scale
 
 
+def _multiply_adds(layer):  # per image: a Conv2D uses each kernel weight at every output position
+    positions = int(np.prod(layer.output.shape[1:3])) if isinstance(layer, keras.layers.Conv2D) else 1
+    return positions * int(np.prod(layer.kernel.shape))
+
+
 def unit_costs(model):
-    """Multiply-adds per image of one unit of each PRUNABLE layer, its own plus the next layer's on its channel."""
-    costs = {}
-    for layer, following in itertools.pairwise([model.get_layer(name) for name in (*PRUNABLE, "output")]):
-        own = int(np.prod(layer.kernel.shape[:-1]))
-        if isinstance(layer, keras.layers.Conv2D):
-            own *= int(np.prod(layer.output.shape[1:3]))
-        if isinstance(following, keras.layers.Conv2D):  # every output position of every filter, 3x3 inputs each
-            fed = int(np.prod(following.output.shape[1:])) * int(np.prod(following.kernel.shape[:2]))
-        else:  # a Dense layer: conv3's channel is 3x3 positions of the flattened input, dense1's neuron one input
-            fed = following.kernel.shape[0] // layer.kernel.shape[-1] * following.units
-        costs[layer.name] = own + fed
-    return costs
+    """Multiply-adds per image of one unit of each PRUNABLE layer, its own plus the next layer's on its channel
+    (a layer's multiply-adds spread evenly over its output units, the next layer's over its input channels)."""
+    return {
+        layer.name: (_multiply_adds(layer) + _multiply_adds(following)) // layer.kernel.shape[-1]
+        for layer, following in itertools.pairwise(model.get_layer(name) for name in (*PRUNABLE, "output"))
+    }
+
+
+def flops(model):
+    """Floating-point operations of one image's forward pass: 2 per multiply-add of Conv2D and Dense layers only."""
+    weighted = [layer for layer in model.layers if isinstance(layer, (keras.layers.Conv2D, keras.layers.Dense))]
+    return 2 * sum(_multiply_adds(layer) for layer in weighted)
 
 
 def group_weights(model, weighting="cost"):
-    """The factor of each layer's groups in the penalty ``λ·Σ_g weight_g·‖W_g‖₂`` -> ``{layer: weight}``.
-
-    ``"size"``: ``sqrt(group size)`` (Yuan & Lin 2006), so large and small groups pay alike per weight.
-    ``"cost"``: that times ``sqrt(cost / largest cost)`` (:func:`unit_costs`): the costliest units pushed hardest.
-    """
+    """The factor of each layer's groups in the penalty ``λ·Σ_g weight_g·‖W_g‖₂`` -> ``{layer: weight}``. ``"size"``:
+    ``sqrt(group size)`` (Yuan & Lin 2006), so large and small groups pay alike per weight; ``"cost"``: that times
+    ``sqrt(cost / largest cost)`` (:func:`unit_costs`), so the costliest units are pushed hardest."""
     check_choice("weighting", weighting, ("size", "cost"))
     costs = unit_costs(model)
     weights = {}
@@ -103,11 +104,9 @@ def group_weights(model, weighting="cost"):
 
 
 class GroupProximal(keras.callbacks.Callback):
-    """After every optimizer step, shrink each group of conv1, conv2, conv3, dense1 by ``learning_rate·λ·weight``.
-
-    The proximal step of ``λ·Σ_g weight_g·‖W_g‖₂`` (:func:`group_weights`) with the learning rate as step size
-    (with Adam's per-weight step, a shrinking layer's gradients vanish, its threshold grows: whole layers collapsed).
-    """
+    """After every optimizer step, shrink each group of conv1, conv2, conv3, dense1 by ``learning_rate·λ·weight``:
+    the proximal step of ``λ·Σ_g weight_g·‖W_g‖₂`` (:func:`group_weights`). Not Adam's per-weight step: with it, a
+    shrinking layer's gradients vanish and its threshold grows (whole layers collapsed)."""
 
     def __init__(self, strength, weighting="cost"):
         super().__init__()
@@ -139,8 +138,7 @@ def kept_units(model):
 
 def dead_units(model):
     """``{layer: number of output units whose weights are all exactly zero}`` for conv1, conv2, conv3, dense1."""
-    kept = kept_units(model)
-    return {name: model.get_layer(name).kernel.shape[-1] - len(kept[name]) for name in PRUNABLE}
+    return {name: model.get_layer(name).kernel.shape[-1] - len(units) for name, units in kept_units(model).items()}
 
 
 def cnn_with_weights(weights, learning_rate=1e-3):
@@ -154,51 +152,36 @@ def cnn_with_weights(weights, learning_rate=1e-3):
 def narrow_model(model, learning_rate=1e-3, fold_biases=True):
     """The seed's CNN rebuilt with only ``model``'s surviving filters and neurons -> a smaller compiled model.
 
-    A removed unit of layer L leaves L's kernel (its output) and L+1's (its input channel; after conv3, its
-    Flatten -> dense1 rows). Its bias ``b`` stays: the unit still outputs ``relu(b)``, which pooling keeps and
-    every window of the next layer sees, so ``relu(b)·(the next layer's weights on that channel)`` is folded into
-    the next layer's biases, and the predictions stay the same. ``fold_biases=False`` leaves that out.
-    """
-    names = [layer.name for layer in model.layers]
-    if names != _SEED_LAYERS:
+    A removed unit still outputs ``relu(b)`` of its bias ``b``, which pooling keeps and every window of the next layer
+    sees: ``relu(b)·(the next layer's weights on that channel)`` is folded into the next layer's biases, so the
+    predictions stay the same (``fold_biases=False`` leaves that out)."""
+    if (names := [layer.name for layer in model.layers]) != _SEED_LAYERS:
         raise ValueError(f"model must be the seed's CNN (helpers.models.build_cnn), layers {_SEED_LAYERS}; got {names}")
     keep = kept_units(model)
     if empty := [name for name, units in keep.items() if len(units) == 0]:
         raise ValueError(f"model's layer {empty[0]!r} has every unit removed (all its groups are zero): no prediction")
     if all(len(units) == model.get_layer(name).kernel.shape[-1] for name, units in keep.items()):
         warnings.warn("model has no unit whose weights are all zero: the rebuilt model is as large", stacklevel=2)
-    weights = {layer.name: [w.numpy().astype(np.float64) for w in layer.weights] for layer in model.layers}
     order = [*PRUNABLE, "output"]
-    kept_inputs, narrowed = None, {}  # kept_inputs: the previous layer's units that stay (None: the input image)
+    weights = {name: [w.astype(np.float64) for w in model.get_layer(name).get_weights()] for name in order}
+    # dense1's rows as conv3's 3x3 positions and channels, the order in which Flatten lays them out
+    weights["dense1"][0] = weights["dense1"][0].reshape(3, 3, -1, weights["dense1"][0].shape[-1])
+    kept_inputs, narrowed = slice(None), {}  # kept_inputs: the previous layer's units that stay (all: the image)
     for name, next_name in itertools.zip_longest(order, order[1:]):
         kernel, bias = weights[name]
-        if name == "dense1":  # Flatten orders conv3's 3x3xC output as (row, column, channel)
-            kernel = kernel.reshape(3, 3, -1, kernel.shape[-1])[:, :, kept_inputs, :].reshape(-1, kernel.shape[-1])
-        elif kept_inputs is not None:
-            kernel = kernel[..., kept_inputs, :]
+        kernel = kernel[..., kept_inputs, :]
         units = keep.get(name, np.arange(kernel.shape[-1]))
         narrowed[name] = (kernel[..., units].astype(np.float32), bias[units].astype(np.float32))
         if next_name:  # fold the removed units' constant outputs relu(b) into the next layer's biases
             removed = np.setdiff1d(np.arange(kernel.shape[-1]), units)
             constant = np.maximum(bias[removed], 0.0) if fold_biases else np.zeros(len(removed))
             next_kernel, next_bias = weights[next_name]
-            if next_name == "dense1":
-                next_kernel = next_kernel.reshape(3, 3, -1, next_kernel.shape[-1])
             per_channel = next_kernel.sum(axis=(0, 1)) if next_kernel.ndim == 4 else next_kernel
             weights[next_name][1] = next_bias + constant @ per_channel[removed]
             kept_inputs = units
+    kernel, bias = narrowed["dense1"]
+    narrowed["dense1"] = (kernel.reshape(-1, kernel.shape[-1]), bias)
     return cnn_with_weights(narrowed, learning_rate)
-
-
-def flops(model):
-    """Floating-point operations of one image's forward pass: 2 per multiply-add of Conv2D and Dense layers only."""
-    total = 0
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.Conv2D):  # every output position: one multiply-add per kernel weight
-            total += 2 * int(np.prod(layer.output.shape[1:3])) * int(np.prod(layer.kernel.shape))
-        elif isinstance(layer, keras.layers.Dense):
-            total += 2 * int(np.prod(layer.kernel.shape))
-    return total
 
 
 def parameter_count(model):
@@ -206,27 +189,22 @@ def parameter_count(model):
     return int(sum(np.prod(w.shape) for w in model.weights))
 
 
-def file_sizes(model, folder=None):
-    """Bytes of ``model`` saved as a ``.keras`` file (in ``folder``, default a temporary one), raw and gzipped."""
+def file_sizes(model):
+    """Bytes of ``model`` saved as a ``.keras`` file, raw and gzipped (mtime=0: the same model, the same bytes)."""
     with tempfile.TemporaryDirectory() as scratch:
-        path = Path(folder or scratch) / "model.keras"
+        path = Path(scratch) / "model.keras"
         model.save(path)
         raw = path.read_bytes()
-    # mtime=0: the same model gives the same gzipped bytes.
     return {"raw": len(raw), "gzipped": len(gzip.compress(raw, compresslevel=9, mtime=0))}
 
 
-def forward_pass_ms(models, batch_sizes=(1, 256), repeats=50, images=None):
-    """Milliseconds of a compiled forward pass per ``{name: model}`` and batch size -> ``{(name, b): ms}``.
-
-    Each round times every model once, in turn (same machine load), :func:`paired_times` compares them round
-    by round. The same ``images`` each time (default zeros), after three warm-up calls (compiling the graph).
-    """
-    images = np.zeros((max(batch_sizes), 28, 28, 1), dtype=np.float32) if images is None else images
+def forward_pass_ms(models, batch_sizes=(1, 256), repeats=50):
+    """Milliseconds of a compiled forward pass of zeros per ``{name: model}`` and batch size -> ``{(name, b): ms}``.
+    Each of ``repeats`` rounds times every model once, in turn, after three warm-up calls (:func:`paired_times`)."""
     calls = {name: tf.function(lambda x, model=model: model(x, training=False)) for name, model in models.items()}
     timings = {}
     for size in batch_sizes:
-        batch = tf.constant(images[:size])
+        batch = tf.constant(np.zeros((size, 28, 28, 1), dtype=np.float32))
         for call in [*calls.values()] * 3:
             call(batch).numpy()
         rounds = {name: [] for name in calls}
@@ -240,11 +218,9 @@ def forward_pass_ms(models, batch_sizes=(1, 256), repeats=50, images=None):
 
 
 def paired_times(rounds):
-    """``{name: [ms per round]}``, the models timed in turn each round -> ``{name: ms}``, robust to other work.
-
-    The first model's fastest round times each model's median ratio to it within a round: other work on the
-    machine moves such paired ratios far less than each model's own fastest round.
-    """
+    """``{name: [ms per round]}``, the models timed in turn each round -> ``{name: ms}``: the first model's fastest
+    round times each model's median ratio to it within a round, which other work on the machine moves far less than
+    each model's own fastest round."""
     reference, *_ = rounds
     base = np.asarray(rounds[reference], dtype=float)
     return {name: float(base.min() * np.median(np.asarray(ms, dtype=float) / base)) for name, ms in rounds.items()}
@@ -264,8 +240,8 @@ class KeepPruned(keras.callbacks.Callback):
     """Fine-tuning a pruned model: after every step, set the pruned weights (zeros of the kernels) back to zero."""
 
     def on_train_begin(self, logs=None):
-        kernels = [layer.kernel for layer in self.model.layers if hasattr(layer, "kernel")]
-        self._masks = [(kernel, tf.constant(kernel.numpy() != 0, dtype=kernel.dtype)) for kernel in kernels]
+        variables = [layer.kernel for layer in self.model.layers if hasattr(layer, "kernel")]
+        self._masks = [(kernel, tf.constant(kernel.numpy() != 0, dtype=kernel.dtype)) for kernel in variables]
         self._apply = tf.function(self._apply_all, autograph=False)
 
     def _apply_all(self):
@@ -281,73 +257,65 @@ def _training_data(config):  # the regime's data without validation images: no v
     return dataclasses.replace(data, x_val=data.x_val[:0], y_val=data.y_val[:0])
 
 
-def _layer_weights(model):
-    return {name: model.get_layer(name).get_weights() for name in (*PRUNABLE, "output")}
-
-
 def _train(config, data, seed, penalty=None, callbacks=None):
     schedule = dict(num_epochs=config["epochs"], batch_size=config["batch_size"], learning_rate=config["learning_rate"])
     return train_cnn(data, penalty, seed=seed, callbacks=callbacks, **schedule).model
 
 
-def _fine_tune(model, data, batch_size, seed, epochs, callbacks=None):
-    """``epochs`` more epochs of ``model`` (compiled with its fine-tuning rate), seeded -> test accuracy."""
+def _fine_tune(model, data, batch_size, seed, epochs, callbacks=None):  # ``epochs`` more, seeded -> test accuracy
     if epochs:
         keras.utils.set_random_seed(seed)
         model.fit(data.x_train, data.y_train, batch_size=batch_size, epochs=epochs, callbacks=callbacks, verbose=0)
     return evaluate(model, data.x_test, data.y_test)["accuracy"]
 
 
-def _store_weights(arrays, prefix, model):
-    for name, (kernel, bias) in _layer_weights(model).items():
-        arrays[f"{prefix}__{name}__kernel"], arrays[f"{prefix}__{name}__bias"] = kernel, bias
+def _layer_weights(model):
+    return {name: model.get_layer(name).get_weights() for name in (*PRUNABLE, "output")}
 
 
-def run_group_lasso_sweep(
-    config, strengths, weighting="cost", fine_tune_epochs=20, fine_tune_rate=1e-3, keep_weights=True
-):
-    """Train the seed's CNN with :class:`GroupProximal` per (λ, seed of ``config``), narrow it, fine-tune it.
-
-    Arrays: ``kept`` (S, R, 4) units per layer; ``test_accuracy`` (S, R) as trained, ``narrow_test_accuracy``,
+def run_group_lasso_sweep(config, strengths, weighting, fine_tune_epochs, fine_tune_rate, keep_weights):
+    """Train the seed's CNN with :class:`GroupProximal` per (λ, seed of ``config``), narrow it, fine-tune it -> arrays
+    ``kept`` (S, R, 4) units per layer; ``test_accuracy`` (S, R) as trained, ``narrow_test_accuracy``,
     ``largest_difference`` of the probabilities, ``tuned_test_accuracy`` after fine-tuning without penalty (NaN
     where a layer lost every unit); ``dense_test_accuracy``, ``dense_tuned_test_accuracy`` (R,). With
     ``keep_weights``, the first seed's ``<run>__<layer>__kernel|bias`` of the models ``dense``, ``m<i>`` (trained),
-    ``s<i>`` (narrowed, fine-tuned) and ``l1`` (lesson 03's proximal L1, λ = 3e-4) with its ``l1_test_accuracy``.
-    """
+    ``s<i>`` (narrowed, fine-tuned) and ``l1`` (lesson 03's proximal L1, λ = 3e-4) with its ``l1_test_accuracy``."""
     data, seeds = _training_data(config), config["seeds"]
     shape = (len(strengths), len(seeds))
     arrays = {"strength": np.array(strengths), "seed": np.array(seeds), "kept": np.zeros((*shape, 4), int)}
     for name in ("test_accuracy", "narrow_test_accuracy", "tuned_test_accuracy", "largest_difference"):
         arrays[name] = np.full(shape, np.nan)
     arrays["dense_test_accuracy"], arrays["dense_tuned_test_accuracy"] = np.zeros(len(seeds)), np.zeros(len(seeds))
+
+    def store(run, model, r=0):  # the first seed's weights, when asked for
+        if r == 0 and keep_weights:
+            for name, (kernel, bias) in _layer_weights(model).items():
+                arrays[f"{run}__{name}__kernel"], arrays[f"{run}__{name}__bias"] = kernel, bias
+
     for r, seed in enumerate(seeds):
         dense = cnn_with_weights(_layer_weights(_train(config, data, seed)), learning_rate=fine_tune_rate)
         arrays["dense_test_accuracy"][r] = evaluate(dense, data.x_test, data.y_test)["accuracy"]
-        if r == 0 and keep_weights:
-            _store_weights(arrays, "dense", dense)
+        store("dense", dense, r)
         arrays["dense_tuned_test_accuracy"][r] = _fine_tune(dense, data, config["batch_size"], seed, fine_tune_epochs)
     if keep_weights:
         l1 = cnn_with_weights(_layer_weights(_train(config, data, seeds[0], callbacks=[ProximalL1(3e-4)])))
         arrays["l1_test_accuracy"] = np.array(evaluate(l1, data.x_test, data.y_test)["accuracy"])
-        _store_weights(arrays, "l1", l1)
+        store("l1", l1)
     for i, strength in enumerate(strengths):
         for r, seed in enumerate(seeds):
             trained = _train(config, data, seed, callbacks=[GroupProximal(strength, weighting)])
             masked = cnn_with_weights(_layer_weights(trained))
-            kept = kept_units(masked)
-            arrays["kept"][i, r] = [len(units) for units in kept.values()]
+            arrays["kept"][i, r] = [len(units) for units in kept_units(masked).values()]
             arrays["test_accuracy"][i, r] = evaluate(masked, data.x_test, data.y_test)["accuracy"]
-            if not all(len(units) for units in kept.values()):
+            if not arrays["kept"][i, r].all():
                 continue  # a layer lost every unit: the model predicts one class whatever the image
-            if r == 0 and keep_weights:
-                _store_weights(arrays, f"m{i}", masked)
+            store(f"m{i}", masked, r)
             narrow = narrow_model(masked, learning_rate=fine_tune_rate)
             arrays["narrow_test_accuracy"][i, r] = evaluate(narrow, data.x_test, data.y_test)["accuracy"]
             difference = masked.predict(data.x_test, verbose=0) - narrow.predict(data.x_test, verbose=0)
             arrays["largest_difference"][i, r] = np.abs(difference).max()
             arrays["tuned_test_accuracy"][i, r] = _fine_tune(narrow, data, config["batch_size"], seed, fine_tune_epochs)
-            if r == 0 and keep_weights:
-                _store_weights(arrays, f"s{i}", narrow)
+            store(f"s{i}", narrow, r)
     return arrays
 
 
@@ -364,11 +332,8 @@ def published_group_lasso_sweep(
         "keep_weights": bool(keep_weights),
     }
     suffix = "" if weighting == "cost" else f"_{weighting}"  # the cost-weighted sweep is the lesson's main one
-
-    def compute():
-        return run_group_lasso_sweep(config, strengths, weighting, fine_tune_epochs, fine_tune_rate, keep_weights)
-
-    return published_or_trained(f"lesson06_group_lasso{suffix}", key, compute, log=log)
+    train = partial(run_group_lasso_sweep, config, strengths, weighting, fine_tune_epochs, fine_tune_rate, keep_weights)
+    return published_or_trained(f"lesson06_group_lasso{suffix}", key, train, log=log)
 
 
 def stored_model(arrays, run):
@@ -378,29 +343,24 @@ def stored_model(arrays, run):
     )
 
 
-def run_pruning_study(config, penalties, sparsities, fine_tune_epochs=3, fine_tune_rate=1e-4):
-    """Han et al.'s comparison: magnitude-prune models trained with each penalty, before and after fine-tuning.
-
-    Per (``{name: Penalty}``, seed): pruned to each sparsity, fine-tuned with the zeros held (:class:`KeepPruned`,
-    penalty on). Arrays ``names``, ``seed``, ``sparsity``, ``unpruned_accuracy`` and ``pruned|tuned_accuracy``.
-    """
+def run_pruning_study(config, penalties, sparsities, fine_tune_epochs, fine_tune_rate):
+    """Han et al.'s comparison: per (``{name: Penalty}``, seed), a trained model magnitude-pruned to each sparsity,
+    then fine-tuned with the zeros held (:class:`KeepPruned`, penalty on) -> arrays ``names``, ``seed``,
+    ``sparsity``, ``unpruned_accuracy`` and ``pruned|tuned_accuracy``."""
     data = _training_data(config)
     shape = (len(penalties), len(config["seeds"]), len(sparsities))
     arrays = {"names": np.array(list(penalties)), "seed": np.array(config["seeds"]), "sparsity": np.array(sparsities)}
-    arrays.update(
-        unpruned_accuracy=np.zeros(shape[:2]), pruned_accuracy=np.zeros(shape), tuned_accuracy=np.zeros(shape)
-    )
+    arrays["unpruned_accuracy"] = np.zeros(shape[:2])
+    arrays["pruned_accuracy"], arrays["tuned_accuracy"] = np.zeros(shape), np.zeros(shape)
     for p, penalty in enumerate(penalties.values()):
         for r, seed in enumerate(config["seeds"]):
             model = _train(config, data, seed, penalty)
             arrays["unpruned_accuracy"][p, r] = evaluate(model, data.x_test, data.y_test)["accuracy"]
             trained = model.get_weights()
-            layers = [layer for layer in model.layers if hasattr(layer, "kernel")]
             for s, share in enumerate(sparsities):
                 model.set_weights(trained)
-                pruned = magnitude_prune({layer.name: layer.kernel.numpy() for layer in layers}, share)
-                for layer in layers:
-                    layer.kernel.assign(pruned[layer.name])
+                for name, kernel in magnitude_prune(kernels(model), share).items():
+                    model.get_layer(name).kernel.assign(kernel)
                 arrays["pruned_accuracy"][p, r, s] = evaluate(model, data.x_test, data.y_test)["accuracy"]
                 compile_cnn(model, fine_tune_rate)  # a fresh optimizer for each fine-tuning
                 tuned = _fine_tune(model, data, config["batch_size"], seed, fine_tune_epochs, callbacks=[KeepPruned()])
@@ -417,18 +377,13 @@ def published_pruning_study(config, penalties, sparsities, fine_tune_epochs=3, f
         "sparsities": [check_share("sparsities", s, "the share of weights to remove") for s in sparsities],
         "fine_tune": [int(fine_tune_epochs), float(fine_tune_rate)],
     }
-
-    def compute():
-        return run_pruning_study(config, penalties, sparsities, fine_tune_epochs, fine_tune_rate)
-
-    return published_or_trained("lesson06_pruning", key, compute, log=log)
+    train = partial(run_pruning_study, config, penalties, sparsities, fine_tune_epochs, fine_tune_rate)
+    return published_or_trained("lesson06_pruning", key, train, log=log)
 
 
 def trade_off_figure(points, dense):
-    """The λ slider's figure: units kept per layer, and accuracy against operations -> (figure, artists).
-
-    ``points``: ``{λ: {"kept": units per layer, "operations": per image, "accuracy": ..}}``; ``dense``: the same.
-    """
+    """The λ slider's figure: units kept per layer, and accuracy against operations -> (figure, artists). ``points``:
+    ``{λ: {"kept": units per layer, "operations": per image, "accuracy": ..}}``; ``dense``: the same."""
     group, none = penalty_style("group"), penalty_style("none")
     fig, (ax_units, ax_points) = plt.subplots(1, 2, figsize=(9.6, 3.3))
     positions = np.arange(len(PRUNABLE))
@@ -442,13 +397,10 @@ def trade_off_figure(points, dense):
     ax_points.plot(dense["operations"] / 1e6, dense["accuracy"], "s", color=none["color"], label="dense")
     ax_points.set(xlabel="million operations per image", ylabel="test accuracy")
     ax_points.legend(fontsize=8, loc="lower right")
-    artists = {
-        "bars": bars.patches,
-        "marker": ax_points.plot([], [], "o", ms=11, mfc="none", mew=2, color=group["color"])[0],
-        "text": fig.text(0.5, 0.98, "", ha="center", va="top"),
-    }
+    marker = ax_points.plot([], [], "o", ms=11, mfc="none", mew=2, color=group["color"])[0]
+    text = fig.text(0.5, 0.98, "", ha="center", va="top")
     fig.tight_layout(rect=(0, 0, 1, 0.92))
-    return fig, artists
+    return fig, {"bars": bars.patches, "marker": marker, "text": text}
 
 
 def draw_trade_off(artists, strength, point, dense):
@@ -462,8 +414,7 @@ def draw_trade_off(artists, strength, point, dense):
     )
 
 
-# The lesson's published runs: lesson 02's regime without wrong labels and with all 3,000 training images
-# (the question here is speed at equal accuracy, not overfitting), three seeds.
+# Lesson 02's regime without wrong labels and with all 3,000 training images: speed at equal accuracy, not overfitting.
 REGIME_CHANGES = {"n_train": 3000, "label_noise": 0.0, "seeds": [0, 1, 2]}
 SWEEP_STRENGTHS = {"cost": (0.2, 0.25, 0.3, 0.4, 0.5, 0.6), "size": (0.1, 0.2, 0.3)}
 PRUNING_PENALTIES = {"l2": Penalty(l2_strength=1e-3), "l1": Penalty(l1_strength=1e-4)}
