@@ -1,10 +1,11 @@
 """The check-cell pattern of every lesson: assert on a computed value within a stated tolerance, then print
 it rounded, so strict nbval compares it too and the stored output survives other machines' last digits.
+A guard (:func:`guard`) keeps a sentence of the prose true and prints nothing when it holds.
 """
 
 import numpy as np
 
-__all__ = ["check_close", "check_true"]
+__all__ = ["check_close", "check_true", "guard"]
 
 
 class CheckFailed(AssertionError):
@@ -30,3 +31,9 @@ def check_true(label, condition, detail=""):
     if not bool(condition):
         raise CheckFailed(f"{label} failed: {detail}")
     print(f"✓ {label}" + (f": {detail}" if detail else ""))
+
+
+def guard(label, condition, detail=""):
+    """Like :func:`check_true`, silent on success: a folded cell that keeps a sentence of the prose true."""
+    if not bool(condition):
+        raise CheckFailed(f"{label} failed: {detail}")

@@ -19,7 +19,7 @@ from helpers.experiment import make_config, run_experiment
 from helpers.notebook import setup_notebook
 from helpers.penalties import Penalty
 
-__all__ = ["ClusterError", "check_ray_address", "connect", "run_experiment_on_ray"]
+__all__ = ["ClusterError", "check_ray_address", "run_experiment_on_ray"]
 
 _ADDRESS = re.compile(r"(?P<host>[A-Za-z0-9.\-]+|\[[0-9A-Fa-f:]+\]):(?P<port>\d{1,5})")  # HOST:PORT or [IPv6]:PORT
 _TOKEN_FILE = Path.home() / ".ray" / "auth_token"
@@ -37,7 +37,7 @@ def check_ray_address(address):
     raise ValueError(f"--ray must be 'local', 'auto' or a head node's HOST:PORT such as 10.0.0.5:6379; got {address!r}")
 
 
-def connect(address, num_cpus=None, timeout=30):
+def _connect(address, num_cpus=None, timeout=30):
     """Connect to Ray at a checked ``address`` ('local' starts one here) -> its CPUs and nodes; ClusterError if none."""
     if address not in ("local", "auto"):
         match = _ADDRESS.fullmatch(address)
@@ -86,7 +86,7 @@ def run_experiment_on_ray(config, data, address, *, threads=2, retries=1, bfloat
     The results equal run_experiment's up to float rounding, each run with its ``computed_on``; failed trials are
     also in ``results["failed_trials"]``. ``storage``: Tune's files (a failed trial's error.txt).
     """
-    clock, offer = time.perf_counter(), connect(address)
+    clock, offer = time.perf_counter(), _connect(address)
     import ray
     from ray import tune
 

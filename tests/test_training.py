@@ -1,4 +1,5 @@
-"""helpers.training: train_cnn is a seeded plain Keras fit; train_cnns' side-by-side runs equal train_cnn's."""
+"""helpers.training: train_cnn is a seeded plain Keras fit; train_cnns' side-by-side runs equal train_cnn's; where
+early stopping acts, against Keras' own callback."""
 
 import dataclasses
 import json
@@ -12,7 +13,7 @@ import pytest
 
 from helpers.models import build_cnn
 from helpers.penalties import Penalty
-from helpers.training import evaluate, train_cnn, train_cnns
+from helpers.training import early_stopping_epochs, evaluate, train_cnn, train_cnns
 from helpers.weights import kernels
 
 PENALTIES = [Penalty.of("l2", 1e-2), Penalty(l1_strength=1e-3, l2_strength=1e-3)]
@@ -128,3 +129,52 @@ def test_the_same_seed_gives_the_same_run_bit_for_bit_in_two_fresh_processes():
     processes = [subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=repo) for _ in range(2)]
     first, second = (json.loads(process.communicate(timeout=300)[0].splitlines()[-1]) for process in processes)
     assert first == second and {"weights", "val_data_loss"} <= set(first)  # bit for bit, not just close
+
+
+# --- where early stopping acts ------------------------------------------------------------------
+
+
+class ScriptedValidation(keras.callbacks.Callback):
+    """Puts curve[epoch] into the logs as the validation data loss and the epoch number into the model's bias."""
+
+    def __init__(self, curve):
+        super().__init__()
+        self.curve = curve
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs["val_data_loss"] = self.curve[epoch]  # the logs EarlyStopping reads next (it comes after this one)
+        self.model.layers[0].bias.assign([float(epoch)])  # the weights remember their epoch
+
+
+def keras_early_stopping(curve, patience, mode="min"):
+    """Keras' EarlyStopping inside a real fit on ``curve``: (epochs run, epoch whose weights the model ends with)."""
+    model = keras.Sequential([keras.Input(shape=(1,)), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    stopping = keras.callbacks.EarlyStopping("val_data_loss", patience=patience, mode=mode, restore_best_weights=True)
+    history = model.fit(
+        np.zeros((4, 1)), np.zeros(4), epochs=len(curve), verbose=0, callbacks=[ScriptedValidation(curve), stopping]
+    )
+    return len(history.history["loss"]), int(model.layers[0].bias.numpy()[0]) + 1
+
+
+CURVES = [
+    [1.0, 0.9, 0.8, 0.85, 0.86, 0.87, 0.7],  # a bump before the true minimum
+    [1.0, 0.9, 0.8, 0.7, 0.6],  # still falling: never stops, keeps the last epoch
+    [0.5, 0.6, 0.7, 0.8],  # best at once
+    [1.0, 0.9, 0.9, 0.9, 0.9, 0.8],  # a tie is no improvement
+]
+
+
+@pytest.mark.parametrize("curve", CURVES)
+@pytest.mark.parametrize("patience", [1, 3])
+@pytest.mark.parametrize("mode", ["min", "max"])
+def test_early_stopping_epochs_agree_with_keras(curve, patience, mode):
+    assert early_stopping_epochs(curve, patience, mode) == keras_early_stopping(curve, patience, mode)
+
+
+def test_early_stopping_epochs_by_hand():
+    # best 0.8 at epoch 3; epochs 4, 5, 6 do not improve: with patience 3 the fit stops after epoch 6
+    assert early_stopping_epochs([1.0, 0.9, 0.8, 0.85, 0.86, 0.87, 0.7], 3) == (6, 3)
+    assert early_stopping_epochs([1.0, 0.9, 0.8, 0.85, 0.86, 0.87, 0.7], 4) == (7, 7)
+    # an accuracy: best 0.6 at epoch 2; epochs 3 and 4 do not beat it: with patience 2 the fit stops after epoch 4
+    assert early_stopping_epochs([0.5, 0.6, 0.55, 0.6, 0.7], 2, mode="max") == (4, 2)
