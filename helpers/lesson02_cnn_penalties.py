@@ -49,7 +49,8 @@ def _median_histories(results):
     for run in results["runs"]:
         grouped.setdefault(run["label"], (run["kind"], []))[1].append(run["history"])
     return {
-        label: (kind, {k: np.median([h[k] for h in hs], axis=0) for k in hs[0]}) for label, (kind, hs) in grouped.items()
+        label: (kind, {k: np.median([h[k] for h in hs], axis=0) for k in hs[0]})
+        for label, (kind, hs) in grouped.items()
     }
 
 

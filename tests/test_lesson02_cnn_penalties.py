@@ -136,7 +136,7 @@ def test_full_spec_results_hold_one_run_per_configured_penalty_and_format_as_a_t
         assert line.startswith(run["label"]) and f"{run['test']['accuracy']:.4f} (1 seed)" in line
 
 
-STUDY_CONFIG = make_config(n_train=150, n_val=300, n_test=200, epochs=2, seeds=[0])
+STUDY_CONFIG = make_config(n_train=100, n_val=100, n_test=100, epochs=2, seeds=[0])
 
 
 def test_the_monitor_images_are_held_out_with_labels_as_noisy_as_the_training_labels():
@@ -150,13 +150,13 @@ def test_the_monitor_images_are_held_out_with_labels_as_noisy_as_the_training_la
 
 @pytest.fixture(scope="module")
 def study():
-    return stopping_study(STUDY_CONFIG, monitor_size=100)
+    return stopping_study(STUDY_CONFIG, monitor_size=50)
 
 
 @pytest.fixture(scope="module")
 def plain_run():
     """The unpenalized network of the study trained as a learner would, with no recording."""
-    data = monitor_split(experiment_data(STUDY_CONFIG), 100)
+    data = monitor_split(experiment_data(STUDY_CONFIG), 50)
     return data, train_cnn(data, Penalty(), num_epochs=2, seed=0)
 
 

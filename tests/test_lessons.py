@@ -139,14 +139,53 @@ def stated_minutes(path):
     return int(found[1])
 
 
+def test_the_course_map_names_the_lessons_with_a_slider():
+    said = re.search(r"Lessons ([\d, and]+) have λ sliders", " ".join(source(c) for c in cells(COURSE_MAP)))
+    with_slider = [p.name[:2] for p in LESSONS if any("strength_slider(" in source(c) for c in cells(p))]
+    assert said and re.findall(r"\d\d", said[1]) == with_slider
+
+
 def test_the_course_map_lists_every_lesson_with_the_time_it_states():
     rows = dict(re.findall(r"^\| (\d\d) \|.*\| (\d+) min \|$", source(cells(COURSE_MAP)[2]), re.MULTILINE))
     assert rows == {path.name[:2]: str(stated_minutes(path)) for path in LESSONS}
 
 
-def test_the_course_takes_at_most_two_and_a_half_hours_plus_exercises():
+# The reading model (STYLE.md, version 3) for the learner the README names: prose at 120 words a minute, visible code
+# at 8 lines a minute, and 5 minutes for each exercise. Every markdown cell is read ("Going further" and solutions
+# included); folded cells are not.
+WORDS_PER_MINUTE, CODE_LINES_PER_MINUTE, EXERCISE_MINUTES = 120, 8, 5
+
+
+def modelled_minutes(path):
+    prose = " ".join(source(c) for c in cells(path) if c["cell_type"] == "markdown")
+    shown = [source(c) for c in cells(path) if c["cell_type"] == "code" and not folded(c)]
+    code_lines = sum(1 for text in shown for line in text.splitlines() if line.strip())
+    exercises = len(re.findall(r"\*\*Exercise \d", prose))
+    return len(prose.split()) / WORDS_PER_MINUTE + code_lines / CODE_LINES_PER_MINUTE + exercises * EXERCISE_MINUTES
+
+
+@each_lesson
+def test_the_stated_time_is_the_reading_model_rounded_up_to_5_minutes(path):
+    modelled = modelled_minutes(path)
+    assert modelled <= stated_minutes(path) <= modelled + 5, f"{path.name}: modelled {modelled:.1f} min"
+
+
+def test_the_course_map_states_the_path_time_its_table_adds_up_to():
+    path_lessons, _ = path_and_electives()
+    total = sum(stated_minutes(path) for path in path_lessons)
+    said = re.search(r"Work through 00–05 in order \(about (\d+) h (\d+) min", source(cells(COURSE_MAP)[2]))
+    assert said and 60 * int(said[1]) + int(said[2]) == total, f"the path's lessons state {total} min"
+
+
+def path_and_electives():
     electives = set(re.findall(r"^\| (\d\d) \| \[Elective", source(cells(COURSE_MAP)[2]), re.MULTILINE))  # off the path
     path_lessons = [path for path in LESSONS if path.name[:2] not in electives]
     assert len(path_lessons) >= 6, "the course's path is lessons 00-05; only later lessons may be electives"
-    assert sum(stated_minutes(path) for path in path_lessons) <= 150
-    assert all(stated_minutes(path) <= 40 for path in LESSONS)
+    return path_lessons, [path for path in LESSONS if path.name[:2] in electives]
+
+
+@pytest.mark.xfail(strict=True, reason="issue 29: the path models at 5 h 40 min; cutting it to 3 h is in progress")
+def test_the_path_takes_at_most_three_hours_and_an_elective_45_minutes():
+    path_lessons, electives = path_and_electives()
+    assert sum(stated_minutes(path) for path in path_lessons) <= 180
+    assert all(stated_minutes(path) <= 45 for path in electives)

@@ -24,13 +24,14 @@ import pytest
 from sklearn.model_selection import StratifiedKFold
 
 from helpers.experiment import experiment_data, make_config, run_experiment
+from helpers.lesson02_cnn_penalties import stopping_study
 from helpers.lesson03_weights_and_sparsity import kept_kernels, run_weight_sweep, train_models
 from helpers.lesson04_choosing_lambda import training_subset
 from helpers.lesson05_other_regularizers import recipe_row, variant_table
 from helpers.lesson06_structured_sparsity import run_group_lasso_sweep, run_pruning_study
 from helpers.penalties import Penalty
 from helpers.published import PUBLISHED_DIR, _read
-from helpers.training import train_cnns
+from helpers.training import early_stopping_epochs, train_cnns
 
 pytestmark = pytest.mark.slow
 
@@ -76,6 +77,22 @@ def lesson02_clean(arrays, config, seed):
 def lesson02_sweep(arrays, config, seed):
     """L1(3e-4), the sweep's best L1 on validation."""
     return _experiment_point(arrays, config, {"l1_strength": 0.0003, "l2_strength": 0.0}, seed)
+
+
+def lesson02_stopping(arrays, config, seed):
+    """The early-stopping study's three networks on its first seed: after 20 epochs, and none stopped early."""
+    fresh = stopping_study(make_config(config, seeds=[seed]), config["monitor_size"])
+
+    def values(study, column):
+        kept = early_stopping_epochs(study["monitor_accuracy"][0, column], 5, mode="max")[1]
+        return {
+            "test accuracy after 20 epochs": study["test_accuracy"][:, column, -1],
+            "none, early-stopped test accuracy": study["test_accuracy"][0, column, kept - 1],
+            "none, wrong labels reproduced after 20 epochs": study["wrong_fitted"][0, column, -1],
+            "sum of w² after 20 epochs": study["sq_norm"][:, column, -1],
+        }
+
+    return values(fresh, 0), values(arrays, 0)
 
 
 def lesson03_weight_sweep(arrays, config, seed):
@@ -221,6 +238,13 @@ TOLERANCES = {
     "lesson02_noisy": {"test accuracy": 0.065, "val data loss, last 5": 0.23, "train accuracy, true labels": 0.086},
     "lesson02_clean": {"test accuracy": 0.027, "val data loss, last 5": 0.58},
     "lesson02_sweep": {"test accuracy": 0.066, "val data loss, last 5": 0.2, "train accuracy, true labels": 0.11},
+    # From the published file's own seeds 0-3 (float32): 1.5x their largest gap, as for the others.
+    "lesson02_stopping": {
+        "test accuracy after 20 epochs": 0.111,
+        "none, early-stopped test accuracy": 0.048,
+        "none, wrong labels reproduced after 20 epochs": 0.098,
+        "sum of w² after 20 epochs": 0.124,
+    },
     "lesson03_weight_sweep": {
         "no penalty test accuracy": 0.12,
         "L1(0.001) test accuracy": 0.031,
@@ -260,6 +284,7 @@ TOLERANCES = {
 }
 RELATIVE = {
     "val data loss, last 5",
+    "sum of w² after 20 epochs",
     "test data loss",
     "norm per layer",
     "L1(0.001) norm per layer",
