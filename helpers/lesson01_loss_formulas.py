@@ -1,4 +1,4 @@
-"""Lesson 01's helpers: penalized linear fits, the 2-D picture of L1 and L2, and λ across frameworks.
+"""Lesson 01's helpers: penalized linear fits, the polynomial slider's data, and λ across frameworks.
 
 Linear fits in Keras' convention, the intercept never penalized:
 ``J = (1/n)·‖y − X·coef − intercept‖² + l2_strength·‖coef‖² + l1_strength·‖coef‖₁``: Keras adds ``f·Σw²`` or
@@ -15,17 +15,12 @@ from sklearn.linear_model import Lasso
 from sklearn.preprocessing import StandardScaler
 
 from helpers._validation import check_choice, check_int, check_nonnegative
-from helpers.penalties import soft_threshold
 
 __all__ = [
-    "ball_boundary",
     "convention_rows",
     "fit_polynomial",
     "from_keras",
-    "level_curve",
     "make_poly_data",
-    "penalized_optimum_2d",
-    "quadratic_from_data",
     "to_keras",
 ]
 
@@ -93,61 +88,6 @@ def fit_polynomial(x_train, y_train, degree, kind, strength):
 
     predict.coef = coef
     return predict
-
-
-def quadratic_from_data(X, y):
-    """Write (1/n)·‖y − Xw‖² as (w − w_ls)ᵀA(w − w_ls) + loss_min -> (A (d, d), w_ls (d,), loss_min)."""
-    X, y = _check_xy(X, y)
-    A = X.T @ X / len(y)
-    w_ls = np.linalg.solve(A, X.T @ y / len(y))
-    return A, w_ls, float(np.mean((y - X @ w_ls) ** 2))
-
-
-def penalized_optimum_2d(A, w_ls, kind, strength):
-    """Exact minimizer (2,) of (w − w_ls)ᵀA(w − w_ls) + strength·‖w‖₁ ('l1') or ·‖w‖² ('l2')."""
-    A, w_ls = np.asarray(A, dtype=np.float64), np.asarray(w_ls, dtype=np.float64)
-    if A.shape != (2, 2) or w_ls.shape != (2,):
-        raise ValueError(f"A must have shape (2, 2) and w_ls shape (2,), got {A.shape} and {w_ls.shape}")
-    kind, strength = check_choice("kind", kind, ("l1", "l2")), check_nonnegative("strength", strength)
-    if kind == "l2":
-        return np.linalg.solve(A + strength * np.eye(2), A @ w_ls)
-    # On a fixed support and sign pattern the stationarity equations are linear: keep the solutions whose signs agree.
-    candidates = [np.zeros(2)]
-    for kept, other in ((0, 1), (1, 0)):  # the other coordinate exactly 0: a 1-D lasso, solved by a soft-threshold
-        w = np.zeros(2)
-        unpenalized = w_ls[kept] + A[kept, other] / A[kept, kept] * w_ls[other]
-        w[kept] = soft_threshold(unpenalized, strength / (2 * A[kept, kept]))
-        candidates.append(w)
-    for signs in ([1, 1], [1, -1], [-1, 1], [-1, -1]):
-        w = w_ls - strength / 2 * np.linalg.solve(A, np.array(signs, dtype=float))
-        if np.array_equal(np.sign(w), signs):
-            candidates.append(w)
-    return min(candidates, key=lambda w: (w - w_ls) @ A @ (w - w_ls) + strength * np.abs(w).sum())
-
-
-def level_curve(A, w_ls, level, num_points=181):
-    """Points (2, num_points) of the ellipse (w − w_ls)ᵀA(w − w_ls) = level (level >= 0)."""
-    level, num_points = check_nonnegative("level", level), check_int("num_points", num_points, 3)
-    A = np.asarray(A, dtype=np.float64)
-    if A.shape != (2, 2) or not np.isfinite(A).all() or not np.allclose(A, A.T):
-        raise ValueError(f"A must be a symmetric (2, 2) matrix of finite numbers, got shape {A.shape}")
-    values, vectors = np.linalg.eigh(A)
-    if values.min() <= 0:  # the "ellipse" of an indefinite A is a hyperbola: sqrt would give NaN points
-        raise ValueError(f"A must be positive definite (eigenvalues > 0), got eigenvalues {values.round(6).tolist()}")
-    angles = np.linspace(0, 2 * np.pi, num_points)
-    circle = np.stack([np.cos(angles), np.sin(angles)])
-    return np.asarray(w_ls, dtype=np.float64)[:, None] + vectors @ (np.sqrt(level / values)[:, None] * circle)
-
-
-def ball_boundary(kind, radius, num_points=181):
-    """Points (2, num_points) of {‖w‖₁ = radius} ('l1', a diamond) or {‖w‖₂ = radius} ('l2', a circle)."""
-    check_choice("kind", kind, ("l1", "l2"))
-    radius, num_points = check_nonnegative("radius", radius), check_int("num_points", num_points, 5)
-    angles = np.linspace(0, 2 * np.pi, num_points)
-    circle = np.stack([np.cos(angles), np.sin(angles)])
-    if kind == "l2":
-        return radius * circle
-    return radius * circle / np.abs(circle).sum(axis=0)  # rescale each direction onto the L1 sphere
 
 
 # ---------------------------------------------------------------- λ across frameworks

@@ -25,6 +25,7 @@ __all__ = [
     "plot_learning_curves",
     "plot_test_accuracy",
     "published_stopping_study",
+    "sweep_by_kind",
     "sweep_figure",
     "sweep_point",
 ]
@@ -95,6 +96,16 @@ def plot_test_accuracy(results):
     ax.set(ylabel="test accuracy", title="test accuracy per penalty: seeds (dots), mean ± std (square, bar)")
     fig.tight_layout()
     return fig
+
+
+def sweep_by_kind(reference_runs, swept):
+    """Lesson 02's λ sweep per kind, ``{"l1": {"runs": [...]}, "l2": ...}``, weakest strength first: the swept runs
+    (a :func:`helpers.experiment.sweep_config` experiment) with the reference run of that kind (``{kind: run}``)."""
+    sweeps = {}
+    for kind in sorted({run["kind"] for run in swept["runs"]}):
+        runs = [reference_runs[kind], *[run for run in swept["runs"] if run["kind"] == kind]]
+        sweeps[kind] = {"runs": sorted(runs, key=lambda run: run[f"{kind}_strength"])}
+    return sweeps
 
 
 def sweep_point(results, strength):

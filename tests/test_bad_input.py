@@ -126,7 +126,6 @@ CASES = [
     case("from-keras-missing-n", lambda tmp: lesson01.from_keras(1e-3, "sklearn_ridge", "l2"), ValueError, r"\bn\b"),
     case("fit-polynomial-unknown-kind", lambda tmp: lesson01.fit_polynomial([0, 1], [0, 1], 2, "l1_l2", 0.1), ValueError, r"\bkind\b"),
     case("fit-polynomial-zero-degree", lambda tmp: lesson01.fit_polynomial([0, 1], [0, 1], 0, "l2", 0.1), ValueError, r"\bdegree\b"),
-    case("level-curve-indefinite-a", lambda tmp: lesson01.level_curve(np.diag([1.0, -1.0]), np.zeros(2), 1.0), ValueError, r"\bA\b"),
     # ---- lessons 02, 03, 05, 06: what their objects check
     case("sweep-point-not-one-kind", lambda tmp: lesson02.sweep_point({"runs": [{"kind": "none"}]}, 1e-3), ValueError, r"\bresults\b"),
     case("sweep-view-unknown-kind", lambda tmp: lesson03.sweep_view(SWEEP, "l3", 1e-3), ValueError, r"\bkind\b"),

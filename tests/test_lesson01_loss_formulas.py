@@ -1,5 +1,5 @@
-"""helpers.lesson01_loss_formulas: penalized linear fits against scikit-learn and SciPy, the 2-D geometry, the
-polynomial slider, and the λ converter (a converted strength gives scikit-learn the Keras objective's minimizer)."""
+"""helpers.lesson01_loss_formulas: penalized linear fits against scikit-learn and SciPy, the polynomial
+slider, and the λ converter (a converted strength gives scikit-learn the Keras objective's minimizer)."""
 
 import math
 
@@ -11,15 +11,11 @@ from sklearn.preprocessing import StandardScaler
 
 from helpers.lesson01_loss_formulas import (
     CONVENTIONS,
-    ball_boundary,
     convention_rows,
     fit_polynomial,
     from_keras,
-    level_curve,
     make_poly_data,
-    penalized_optimum_2d,
     polynomial_features,
-    quadratic_from_data,
     ridge_closed_form,
     to_keras,
 )
@@ -29,8 +25,6 @@ N, D = 120, 5
 X = RNG.normal(size=(N, D)) + 0.5
 Y = X @ np.array([2.0, -1.0, 0.0, 0.0, 0.7]) + 1.0 + 0.3 * RNG.normal(size=N)
 LABELS = (Y + 0.5 * RNG.normal(size=N) > np.median(Y)).astype(int)
-X2 = RNG.multivariate_normal([0, 0], [[1, 0.6], [0.6, 1]], size=80)
-Y2 = X2 @ np.array([1.0, 0.25]) + 0.5 * RNG.normal(size=80)
 
 
 def soft(w, t):
@@ -67,55 +61,6 @@ def test_ridge_closed_form_equals_sklearn_ridge(fit_intercept):
     ridge = Ridge(alpha=0.1 * N, fit_intercept=fit_intercept).fit(X, Y)  # Ridge's α = n·f
     np.testing.assert_allclose(coef, ridge.coef_, rtol=1e-8)
     assert intercept == pytest.approx(ridge.intercept_, abs=1e-10)
-
-
-def test_quadratic_from_data_reproduces_the_mean_squared_error():
-    A, w_ls, loss_min = quadratic_from_data(X2, Y2)
-    for w in RNG.normal(size=(3, 2)):
-        assert np.mean((Y2 - X2 @ w) ** 2) == pytest.approx((w - w_ls) @ A @ (w - w_ls) + loss_min, rel=1e-10)
-
-
-@pytest.mark.parametrize("strength", [0.05, 0.5, 1.5, 5.0])
-def test_penalized_optimum_2d_l1_equals_ista_with_sklearns_zeros(strength):
-    A, w_ls, _ = quadratic_from_data(X2, Y2)
-    optimum = penalized_optimum_2d(A, w_ls, "l1", strength)
-    step = 1 / (2 * np.linalg.eigvalsh(A).max())
-    by_ista = ista(lambda w: 2 * A @ (w - w_ls), 2, step, strength, intercept=False)
-    np.testing.assert_allclose(optimum, by_ista, atol=1e-9)
-    lasso = Lasso(alpha=strength / 2, fit_intercept=False, tol=1e-12, max_iter=100_000).fit(X2, Y2)
-    assert np.array_equal(optimum == 0, lasso.coef_ == 0)
-
-
-@pytest.mark.parametrize("strength", [0.05, 1.5])
-def test_penalized_optimum_2d_l2_is_the_minimizer(strength):
-    A, w_ls, _ = quadratic_from_data(X2, Y2)
-    by_scipy = minimize(lambda w: (w - w_ls) @ A @ (w - w_ls) + strength * w @ w, np.zeros(2), tol=1e-14).x
-    np.testing.assert_allclose(penalized_optimum_2d(A, w_ls, "l2", strength), by_scipy, atol=1e-6)
-
-
-def test_only_the_l1_optimum_reaches_an_axis():
-    A, w_ls, _ = quadratic_from_data(X2, Y2)
-    strengths = 10.0 ** np.arange(-2, 1.01, 0.125)
-    zeros = {kind: [(penalized_optimum_2d(A, w_ls, kind, s) == 0).sum() for s in strengths] for kind in ("l1", "l2")}
-    assert 1 in zeros["l1"] and max(zeros["l2"]) == 0
-
-
-def test_level_curve_points_lie_on_the_level():
-    A, w_ls, _ = quadratic_from_data(X2, Y2)
-    offsets = level_curve(A, w_ls, 0.3, num_points=50) - w_ls[:, None]
-    np.testing.assert_allclose(np.einsum("in,ij,jn->n", offsets, A, offsets), 0.3, rtol=1e-10)
-
-
-def test_level_curve_rejects_an_indefinite_matrix():
-    with pytest.raises(ValueError, match="A must be positive definite"):
-        level_curve(np.array([[1.0, 0.0], [0.0, -1.0]]), np.zeros(2), 1.0)
-
-
-def test_ball_boundaries_have_the_right_norm_and_corners():
-    diamond, circle = ball_boundary("l1", 2.0), ball_boundary("l2", 2.0)
-    np.testing.assert_allclose(np.abs(diamond).sum(axis=0), 2.0)
-    np.testing.assert_allclose(np.hypot(*circle), 2.0)
-    assert any(np.allclose(point, [0.0, 2.0]) for point in diamond.T)  # a corner on the w2 axis
 
 
 # --- the polynomial slider ------------------------------------------------------------------------

@@ -12,13 +12,13 @@ pytestmark = pytest.mark.browser
 # Fixture order: lab_page first, so a missing Chromium skips (or fails in CI) before JupyterLab starts.
 RUN_TIMEOUT = float(os.environ.get("COURSE_BROWSER_RUN_TIMEOUT", 1200))  # Run All of one notebook, s
 REDRAW_TIMEOUT = float(os.environ.get("COURSE_BROWSER_REDRAW_TIMEOUT", 30))  # one slider move -> new output, s
-# The README's suite opens lesson 02 (its sliders read the λ sweep the later lessons build on); the other lessons
-# with sliders, and the harness's own checks (the fixture, and the fixture broken four ways), run with the slow
-# tests (`-m slow`, as CI runs them): each notebook costs half a minute or more of the suite's 4 minutes.
+# The README's suite opens lesson 03 (the quickest Run All of the lessons with sliders, no network trained live); the
+# other lessons with sliders, and the harness's own checks (the fixture, and the fixture broken four ways), run with
+# the slow tests (`-m slow`, as CI runs them): each notebook costs half a minute or more of the suite's 4 minutes.
 NOTEBOOKS = [
     pytest.param(FIXTURE_NOTEBOOK, marks=pytest.mark.slow),
     *(
-        pytest.param(p, marks=() if p.name.startswith("02_") else pytest.mark.slow)
+        pytest.param(p, marks=() if p.name.startswith("03_") else pytest.mark.slow)
         for p in find_slider_notebooks(REPO / "notebooks")
     ),
 ]
