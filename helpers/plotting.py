@@ -4,11 +4,14 @@ Every figure and legend in the course uses :data:`PENALTY_STYLES`, so "L1" alway
 ColorBrewer's Dark2 (colour-blind safe); each kind's own line style survives grey-scale printing.
 """
 
+import base64
+import io
+
 import matplotlib
 
 from helpers._validation import check_choice
 
-__all__ = ["apply_style", "penalty_style"]
+__all__ = ["apply_style", "penalty_style", "show"]
 
 PENALTY_STYLES = {
     "none": {"color": "#666666", "linestyle": "-", "label": "none"},
@@ -45,3 +48,23 @@ def penalty_style(kind):
     """Return the keyword arguments (colour, line style, label) for a penalty kind."""
     check_choice("penalty kind", kind, tuple(PENALTY_STYLES))
     return dict(PENALTY_STYLES[kind])
+
+
+def show(figure, description):
+    """Show ``figure`` in the notebook with its text alternative ``description`` (what it shows, in words).
+
+    JupyterLab gives an image output no alt text, so the description is also printed under the figure, where a
+    screen reader reads it; an HTML export (nbconvert) takes it from the output's metadata as the image's alt text.
+    """
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    if not isinstance(description, str) or len(description.split()) < 5:
+        raise ValueError(f"description must say in a sentence what the figure shows, got {description!r}")
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", bbox_inches="tight", dpi=figure.dpi)  # as the inline backend draws it
+    plt.close(figure)
+    image = base64.b64encode(buffer.getvalue()).decode("ascii")
+    bundle = {"image/png": image, "text/plain": f"<Figure: {description}>"}
+    display(bundle, raw=True, metadata={"image/png": {"alt": description}})
+    print(f"Figure: {description}")

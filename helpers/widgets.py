@@ -13,6 +13,7 @@ import ipywidgets
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.text import Text
 from PIL import Image
 
 from helpers._validation import check_nonnegative, check_positive
@@ -57,7 +58,9 @@ class BlittedFigure:
 
     Drawing a few artists over a saved background is far faster than re-rendering the axes, ticks and
     legends. The lesson's draw function updates ``artists`` in place (``set_data``, ``set_text`` ...), then
-    :meth:`refresh` redraws them into ``.widget``, an ``ipywidgets.Image`` to put in the layout. Display
+    :meth:`refresh` redraws them into ``.widget``, an ``ipywidgets.Image`` to put in the layout, and writes the
+    text of its text artists (a title that states the values shown) into ``.readout``, a label to put under it: the
+    slider's text readout, which a screen reader reads (an image widget has no text alternative). Display
     the static figure (``display(figure)``) *before* creating this: the artists become "animated" and are
     left out of ordinary renders. Limits and scales must stay fixed.
     """
@@ -77,6 +80,7 @@ class BlittedFigure:
         # An Image widget, not an Output widget: an update is one widget message, with no
         # clear_output/display round trip (which nbconvert's executor was seen to stall on).
         self.widget = ipywidgets.Image(format="png")
+        self.readout = ipywidgets.Label()
         self.refresh()
 
     def refresh(self):
@@ -88,4 +92,6 @@ class BlittedFigure:
         # compress_level=1: a larger PNG, but encoded much faster than at the default level.
         Image.fromarray(np.asarray(self.canvas.buffer_rgba())).save(buffer, format="png", compress_level=1)
         self.widget.value = buffer.getvalue()
+        texts = [artist.get_text() for artist in self.artists if isinstance(artist, Text) and artist.get_text()]
+        self.readout.value = "Shown: " + "; ".join(texts) if texts else ""
         return self.widget.value

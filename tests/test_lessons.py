@@ -168,6 +168,20 @@ def modelled_minutes(path):
 
 
 @each_lesson
+def test_every_figure_has_a_text_alternative_and_every_slider_a_text_readout(path):
+    """A figure goes out through helpers.plotting.show (alt text in its metadata, the same words printed under it, for
+    JupyterLab shows an image without alt text); a slider's figure shows its BlittedFigure's readout label."""
+    for number, cell in enumerate(cells(path)):
+        for output in cell.get("outputs", []):
+            if "image/png" in output.get("data", {}):
+                alt = output.get("metadata", {}).get("image/png", {}).get("alt", "")
+                assert len(alt.split()) >= 5, f"{path.name} cell {number}: a figure without a text alternative"
+                assert f"Figure: {alt}" in output_text(cell), f"{path.name} cell {number}: its description is not shown"
+        if "BlittedFigure(" in source(cell):
+            assert ".readout" in source(cell), f"{path.name} cell {number}: a slider figure without its text readout"
+
+
+@each_lesson
 def test_optional_plot_code_only_draws(path):
     """A cell the reading model skips as optional plot code draws a figure and holds no check."""
     for number, cell in enumerate(cells(path)):

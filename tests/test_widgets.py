@@ -64,3 +64,15 @@ def test_refresh_redraws_only_what_changed_and_is_deterministic():
     line.set_data([0, 1], [1, 0])
     ax.set_title("")
     assert bytes(live.refresh()) == first  # the background was restored, not drawn over
+
+
+def test_the_readout_states_the_text_artists_after_every_refresh():
+    fig, ax = plt.subplots()
+    ax.set(xlim=(0, 1), ylim=(0, 1))
+    (line,) = ax.plot([0, 1], [0, 0])
+    title = ax.set_title("λ = 0.01: test accuracy 0.85")
+    blit = BlittedFigure(fig, [line, title])
+    assert blit.readout.value == "Shown: λ = 0.01: test accuracy 0.85"
+    title.set_text("λ = 0.1: test accuracy 0.10")
+    blit.refresh()
+    assert blit.readout.value == "Shown: λ = 0.1: test accuracy 0.10"
