@@ -5,6 +5,7 @@ ColorBrewer's Dark2 (colour-blind safe); each kind's own line style survives gre
 """
 
 import base64
+import html
 import io
 
 import matplotlib
@@ -53,8 +54,9 @@ def penalty_style(kind):
 def show(figure, description):
     """Show ``figure`` in the notebook with its text alternative ``description`` (what it shows, in words).
 
-    JupyterLab gives an image output no alt text, so the description is also printed under the figure, where a
-    screen reader reads it; an HTML export (nbconvert) takes it from the output's metadata as the image's alt text.
+    JupyterLab draws an ``image/png`` output without alt text, so the figure also goes out as HTML, an image with
+    the description as its ``alt`` (JupyterLab prefers the HTML), and the description is printed under it as a
+    caption everyone sees. The PNG keeps the description in its metadata for other renderers.
     """
     import matplotlib.pyplot as plt
     from IPython.display import display
@@ -65,6 +67,10 @@ def show(figure, description):
     figure.savefig(buffer, format="png", bbox_inches="tight", dpi=figure.dpi)  # as the inline backend draws it
     plt.close(figure)
     image = base64.b64encode(buffer.getvalue()).decode("ascii")
-    bundle = {"image/png": image, "text/plain": f"<Figure: {description}>"}
+    bundle = {
+        "text/html": f'<img src="data:image/png;base64,{image}" alt="{html.escape(description)}">',
+        "image/png": image,
+        "text/plain": f"<Figure: {description}>",
+    }
     display(bundle, raw=True, metadata={"image/png": {"alt": description}})
     print(f"Figure: {description}")

@@ -6,6 +6,8 @@ without a widget for the static figure), and wires it to a λ slider with :func:
 on what the callback computed: observers run synchronously in the kernel.
 """
 
+import base64
+import html
 import io
 import math
 
@@ -54,15 +56,16 @@ def nearest_index(grid, value):
 
 
 class BlittedFigure:
-    """A figure shown as a PNG Image widget whose changing artists are redrawn over a cached background.
+    """A figure shown as a PNG in an HTML widget (an <img> with alt text) whose changing artists are redrawn over a
+    cached background.
 
     Drawing a few artists over a saved background is far faster than re-rendering the axes, ticks and
     legends. The lesson's draw function updates ``artists`` in place (``set_data``, ``set_text`` ...), then
-    :meth:`refresh` redraws them into ``.widget``, an ``ipywidgets.Image`` to put in the layout, and writes the
-    text of its text artists (a title that states the values shown) into ``.readout``, a label to put under it: the
-    slider's text readout, which a screen reader reads (an image widget has no text alternative). Display
-    the static figure (``display(figure)``) *before* creating this: the artists become "animated" and are
-    left out of ordinary renders. Limits and scales must stay fixed.
+    :meth:`refresh` redraws them into ``.widget``, the figure as an image to put in the layout, and writes the
+    text of its text artists (a title that states the values shown) into ``.readout``, a label to put under it:
+    the slider's text readout for everyone, and the image's alt text for a screen reader. Display the static
+    figure (``display(figure)``) *before* creating this: the artists become "animated" and are left out of
+    ordinary renders. Limits and scales must stay fixed.
     """
 
     def __init__(self, figure, artists):
@@ -77,21 +80,24 @@ class BlittedFigure:
             artist.set_animated(True)  # left out of full draws: they go over the background
         self.canvas.draw()
         self.background = self.canvas.copy_from_bbox(figure.bbox)
-        # An Image widget, not an Output widget: an update is one widget message, with no
-        # clear_output/display round trip (which nbconvert's executor was seen to stall on).
-        self.widget = ipywidgets.Image(format="png")
+        # One HTML widget holding an <img>, not an Output widget: an update is one widget message, with no
+        # clear_output/display round trip (which nbconvert's executor was seen to stall on); not an Image widget,
+        # which JupyterLab draws without alt text.
+        self.widget = ipywidgets.HTML()
         self.readout = ipywidgets.Label()
         self.refresh()
 
     def refresh(self):
-        """Redraw the artists over the cached background into the Image widget -> the PNG bytes shown."""
+        """Redraw the artists over the cached background into the widget -> the PNG bytes shown."""
         self.canvas.restore_region(self.background)
         for artist in self.artists:
             self.figure.draw_artist(artist)
         buffer = io.BytesIO()
         # compress_level=1: a larger PNG, but encoded much faster than at the default level.
         Image.fromarray(np.asarray(self.canvas.buffer_rgba())).save(buffer, format="png", compress_level=1)
-        self.widget.value = buffer.getvalue()
+        self.png = buffer.getvalue()
         texts = [artist.get_text() for artist in self.artists if isinstance(artist, Text) and artist.get_text()]
         self.readout.value = "Shown: " + "; ".join(texts) if texts else ""
-        return self.widget.value
+        alt = html.escape(self.readout.value or "The figure, redrawn as the slider moves")
+        self.widget.value = f'<img src="data:image/png;base64,{base64.b64encode(self.png).decode()}" alt="{alt}">'
+        return self.png

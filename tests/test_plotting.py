@@ -28,6 +28,10 @@ def test_the_figure_goes_out_with_its_description_as_alt_text_and_caption(shown,
     ((bundle, metadata),) = shown
     assert base64.b64decode(bundle["image/png"]).startswith(b"\x89PNG")
     assert metadata == {"image/png": {"alt": "A falling line from (0, 1) to (1, 0)."}}
+    image = bundle["image/png"]  # the same picture as HTML, with the description as its alt text
+    assert (
+        bundle["text/html"] == f'<img src="data:image/png;base64,{image}" alt="A falling line from (0, 1) to (1, 0).">'
+    )
     assert capsys.readouterr().out == "Figure: A falling line from (0, 1) to (1, 0).\n"
     assert not plt.fignum_exists(fig.number)  # closed: the inline backend does not show it a second time
 

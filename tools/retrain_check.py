@@ -30,6 +30,10 @@ def retrain(name, c):
     from helpers.penalties import Penalty
     from helpers.published import published_or_trained
 
+    if name == "lesson02_stopping":
+        from helpers.lesson02_cnn_penalties import published_stopping_study
+
+        return published_stopping_study(c, c["monitor_size"])
     if name.startswith("lesson02"):
         return ex.published_experiment(name, c)
     if name == "lesson03_weight_sweep":
@@ -55,6 +59,8 @@ def retrain(name, c):
 
 def numbers(arrays):
     """The small numeric arrays of a result (a lesson 02 result: each run's accuracies) -> {label: flat array}."""
+    if "monitor_accuracy" in arrays:  # lesson 02's stopping study: each network and seed after 20 epochs
+        return {key: arrays[key][:, :, -1].ravel() for key in ("test_accuracy", "wrong_fitted", "monitor_accuracy")}
     if "results_json" in arrays:
         runs = json.loads(str(arrays["results_json"]))["runs"]
         return {f"{split} accuracy": np.array([r[split]["accuracy"] for r in runs]) for split in ("test", "val")}

@@ -138,7 +138,7 @@ class JupyterLabServer:
 
 
 # Per cell: its outputs' text without slider readouts (they change whenever a slider moves), and its figures' <img>
-# sources (the PNG of the inline backend or of an Image widget, as in helpers.widgets.BlittedFigure).
+# sources (the PNG of the inline backend, or the <img> in helpers.widgets.BlittedFigure's HTML widget).
 SNAPSHOT_JS = """(panel) => Array.from(panel.querySelectorAll('.jp-Cell')).map((cell, index) => {
   const area = cell.querySelector('.jp-OutputArea');
   if (!area) return null;
