@@ -57,6 +57,7 @@ def test_cnn_classifier_trains_as_train_cnn_does(tiny):
     assert estimator.score(tiny.x_test, tiny.y_test) == pytest.approx(np.mean(predictions == tiny.y_test), abs=1e-6)
 
 
+@pytest.mark.slow  # two more trainings (the lesson's own estimator test above runs every time)
 def test_cnn_classifier_works_with_clone_and_cross_val_score(tiny):
     estimator = CNNClassifier(kind="l1", strength=1e-4, num_epochs=1)
     copy = clone(estimator)
