@@ -77,7 +77,7 @@ def plot_learning_curves(results):
         lowest = min(h["val_data_loss"].min() for _, h in curves.values())
         axes[0][1].set(ylim=(0.8 * lowest, 2.0 * lowest), title="validation data loss (zoomed; penalty left out)")
     axes[0][0].legend()
-    fig.suptitle(results["data"]["summary"], fontsize=8)
+    fig.suptitle(results["data"]["summary"].split(" (")[0], fontsize=8)  # the split, not where the files came from
     fig.tight_layout()
     return fig
 

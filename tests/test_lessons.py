@@ -3,6 +3,7 @@
 
 import ast
 import html
+import itertools
 import json
 import re
 from pathlib import Path
@@ -183,6 +184,15 @@ def test_every_figure_has_a_text_alternative_and_every_slider_a_text_readout(pat
                 assert f"Figure: {alt}" in output_text(cell), f"{path.name} cell {number}: its description is not shown"
         if "BlittedFigure(" in source(cell):
             assert ".readout" in source(cell), f"{path.name} cell {number}: a slider figure without its text readout"
+
+
+@each_lesson
+def test_one_title_and_headings_in_order(path):
+    """A screen reader's outline: one H1 (the title, first), and no heading deeper than one level below the last."""
+    text = "\n".join(source(c) for c in cells(path) if c["cell_type"] == "markdown")
+    levels = [len(marks) for marks in re.findall(r"^(#{1,6}) ", re.sub(r"(?s)```.*?```", "", text), re.MULTILINE)]
+    assert levels[:1] == [1] and levels.count(1) == 1, f"{path.name}: headings {levels}"
+    assert all(b <= a + 1 for a, b in itertools.pairwise(levels)), f"{path.name}: a heading skips a level: {levels}"
 
 
 @each_lesson
