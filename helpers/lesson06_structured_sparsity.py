@@ -43,6 +43,7 @@ __all__ = [
     "group_weights",
     "narrow_model",
     "parameter_count",
+    "published_from_scratch",
     "published_group_lasso_sweep",
     "published_pruning_study",
     "stored_model",
@@ -334,6 +335,33 @@ def published_group_lasso_sweep(
     suffix = "" if weighting == "cost" else f"_{weighting}"  # the cost-weighted sweep is the lesson's main one
     train = partial(run_group_lasso_sweep, config, strengths, weighting, fine_tune_epochs, fine_tune_rate, keep_weights)
     return published_or_trained(f"lesson06_group_lasso{suffix}", key, train, log=log)
+
+
+def run_from_scratch(config, kept, epochs):
+    """The seed's CNN at each sweep's widths (``kept`` (S, R, 4), per strength and seed of ``config``), trained from
+    scratch for ``epochs`` without a penalty -> ``test_accuracy`` (S, R), NaN where a layer kept no unit."""
+    data, schedule = _training_data(config), dict(batch_size=config["batch_size"], num_epochs=epochs)
+    accuracy = np.full(kept.shape[:2], np.nan)
+    for i, r in np.ndindex(*accuracy.shape):
+        if kept[i, r].all():
+            widths = dict(zip(PRUNABLE, kept[i, r].tolist(), strict=True))
+            build = partial(build_cnn, widths=widths, learning_rate=config["learning_rate"])
+            model = train_cnn(data, seed=config["seeds"][r], build=build, **schedule).model
+            accuracy[i, r] = evaluate(model, data.x_test, data.y_test)["accuracy"]
+    return {"test_accuracy": accuracy}
+
+
+def published_from_scratch(config, kept, epochs=40, *, log=print):
+    """:func:`run_from_scratch`'s published result, keyed by regime, widths and epochs."""
+    key = {
+        "what": "lesson 06 seed CNNs at the group-lasso sweep's widths, trained from scratch without a penalty",
+        "regime": config,
+        "widths": np.asarray(kept).tolist(),
+        "epochs": int(epochs),
+    }
+    return published_or_trained(
+        "lesson06_from_scratch", key, partial(run_from_scratch, config, np.asarray(kept), epochs), log=log
+    )
 
 
 def stored_model(arrays, run):

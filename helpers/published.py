@@ -147,10 +147,11 @@ def published_or_trained(name, config, train, *, log=print, borrowed=False):
         if _canonical(record["key"]) == _canonical(key):
             made = record["provenance"]
             how = f"{made['dtype_policy'].removeprefix('mixed_')}, {made['date']}"
+            offer = "" if borrowed else " Set RETRAIN = True to train it here."  # borrowed: its own lesson retrains it
             if path == mine:
                 log(f"Your result, trained here ({how}).")
             else:
-                log(f"Published result (trained in {how}). Set RETRAIN = True to train it here.")
+                log(f"Published result (trained in {how}).{offer}")
             return arrays
     log(f"Training {name} here ({'as asked' if mode != 'no' and not borrowed else 'a new configuration'}).")
     target = published if mode == "publish" and not borrowed else mine

