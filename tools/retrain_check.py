@@ -51,6 +51,8 @@ def retrain(name, c):
     if name.startswith("lesson06_group_lasso"):
         rest = (c["weighting"], *c["fine_tune"], c["keep_weights"])
         return l6.published_group_lasso_sweep(c["regime"], c["strengths"], *rest)
+    if name == "lesson06_from_scratch":
+        return l6.published_from_scratch(c["regime"], np.array(c["widths"]), c["epochs"])
     if name == "lesson06_pruning":
         penalties = {n: Penalty(*strengths) for n, strengths in c["penalties"].items()}
         return l6.published_pruning_study(c["regime"], penalties, c["sparsities"], *c["fine_tune"])
