@@ -26,7 +26,7 @@ training loops); this package holds what they repeat. Imports run one way, down 
 (``--ray``; the optional extra ``.[cluster]``).
 
 Private (a leading underscore): ``_validation`` (argument checks), ``_data_files`` (reading the data files),
-``_machine`` (the CPU's name and flags).
+``_machine`` (the CPU's name and flags), ``_text`` (the helpers' text in Chinese, from ``zh.json``).
 ``import helpers`` has no side effects; TensorFlow starts in ``setup_notebook()``.
 """
 

@@ -5,6 +5,8 @@ A guard (:func:`guard`) keeps a sentence of the prose true and prints nothing wh
 
 import numpy as np
 
+from helpers._text import _
+
 __all__ = ["check_close", "check_true", "guard"]
 
 
@@ -22,15 +24,15 @@ def check_close(label, actual, expected, *, rtol=1e-6, atol=0.0, digits=4):
     if actual_array.size == 1:
         shown = f"{float(actual_array):.{digits}g} vs {float(expected_array):.{digits}g}"
     else:
-        shown = f"{actual_array.size} values, max |diff| within tolerance"
-    print(f"✓ {label}: {shown} (rtol={rtol:g}, atol={atol:g})")
+        shown = _("{n} values, max |diff| within tolerance").format(n=actual_array.size)
+    print(_("✓ {label}: {shown} (rtol={rtol:g}, atol={atol:g})").format(label=label, shown=shown, rtol=rtol, atol=atol))
 
 
 def check_true(label, condition, detail=""):
     """Assert a computed condition and print it; ``detail`` shows the rounded numbers behind it."""
     if not bool(condition):
         raise CheckFailed(f"{label} failed: {detail}")
-    print(f"✓ {label}" + (f": {detail}" if detail else ""))
+    print(f"✓ {label}" + (_(": {detail}").format(detail=detail) if detail else ""))
 
 
 def guard(label, condition, detail=""):

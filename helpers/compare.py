@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from helpers._text import _
+
 __all__ = ["paired_difference"]
 
 
@@ -36,12 +38,12 @@ class PairedDifference:
             return "lower"
         return "no clear difference"
 
-    def describe(self, scale=100, unit=" pt"):
-        """E.g. '+2.1 pt ± 0.4 (SE), 95 % interval [+1.0, +3.2]: higher'."""
-        return (
-            f"{scale * self.mean:+.1f}{unit} ± {scale * self.standard_error:.1f} (SE), 95 % interval "
-            f"[{scale * self.low:+.1f}, {scale * self.high:+.1f}]: {self.verdict}"
-        )
+    def describe(self, scale=100, unit=" pt", brief=False):
+        """E.g. '+2.1 pt ± 0.4 (SE), 95 % interval [+1.0, +3.2]: higher' (``brief``: no SE), in the lesson's words."""
+        numbers = {key: scale * getattr(self, key) for key in ("mean", "standard_error", "low", "high")}
+        text = _("{mean:+.1f}{unit} ± {standard_error:.1f} (SE), 95 % interval [{low:+.1f}, {high:+.1f}]: {verdict}")
+        text = _("{mean:+.1f}{unit} [{low:+.1f}, {high:+.1f}]: {verdict}") if brief else text
+        return text.format(unit=_(unit), verdict=_(self.verdict), **numbers)
 
 
 def paired_difference(baseline, other):

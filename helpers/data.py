@@ -19,6 +19,7 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 
 from helpers._data_files import DATASETS, DataError, read_fashion_mnist, read_mnist, read_mnist_5k
+from helpers._text import _
 from helpers._validation import check_choice, check_int, check_share
 
 __all__ = ["DataError", "load_dataset", "with_label_noise"]
@@ -47,11 +48,10 @@ class Dataset:
     def summary(self):
         """One line: name, split sizes and source, e.g. for a figure caption or a results file."""
         noise = self.split.get("label_noise", 0)
-        flipped = f" ({noise:.0%} of labels wrong)" if noise else ""
-        return (
-            f"{self.name}: train {len(self.y_train):,}{flipped} / val {len(self.y_val):,} / "
-            f"test {len(self.y_test):,} images ({self.source})"
-        )
+        flipped = _(" ({noise:.0%} of labels wrong)").format(noise=noise) if noise else ""
+        sizes = {split: len(getattr(self, f"y_{split}")) for split in ("train", "val", "test")}
+        text = _("{name}: train {train:,}{flipped} / val {val:,} / test {test:,} images ({source})")
+        return text.format(name=self.name, flipped=flipped, source=_(self.source), **sizes)
 
 
 def _stratified(labels, size, seed, what, name):

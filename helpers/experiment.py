@@ -15,6 +15,7 @@ import keras
 import numpy as np
 
 from helpers._data_files import DATASETS
+from helpers._text import _, pad, width
 from helpers._validation import check_choice, check_int, check_nonnegative, check_positive, check_share
 from helpers.compare import paired_difference
 from helpers.data import load_dataset, with_label_noise
@@ -131,7 +132,9 @@ def run_experiment(config, data=None, log=None):
     for seed in config["seeds"]:
         progress = keras.callbacks.LambdaCallback(
             on_epoch_end=lambda epoch, logs, seed=seed: log(
-                f"[seed {seed}] epoch {epoch + 1}/{config['epochs']}, training data loss per penalty: "
+                _("[seed {seed}] epoch {epoch}/{epochs}, training data loss per penalty: ").format(
+                    seed=seed, epoch=epoch + 1, epochs=config["epochs"]
+                )
                 + ", ".join(f"{logs[key]:.3f}" for key in logs if key.endswith("data_loss") and "val_" not in key)
             )
         )
@@ -207,21 +210,24 @@ def format_table(results):
     """
     summary = summarize(results)
     noisy = "train_true_accuracy" in summary[0]
-    train = f"{'train acc (given / true labels)':>32}" if noisy else f"{'train acc':>11}"
-    header = (
-        f"{'penalty':<20}{'seeds':>6}{train}{'test acc (mean ± std)':>24}{'vs ' + summary[0]['label']:>28}"
-        f"{'train data loss':>17}{'test data loss':>16}"
-    )
-    lines = [header, "-" * len(header)]
+    train = _("train acc (given / true labels)") if noisy else _("train acc")
+    versus = _("vs {label}").format(label=_(summary[0]["label"]))
+    header = [_("penalty"), _("seeds"), train, _("test acc (mean ± std)"), versus, _("train data loss")]
+    rows = [[*header, _("test data loss")]]
     for index, row in enumerate(summary):
-        spread = f" ± {row['test_accuracy_std']:.4f}" if len(row["seeds"]) > 1 else " (1 seed)"
-        versus = "" if index == 0 else f"{100 * (row['test_accuracy_mean'] - summary[0]['test_accuracy_mean']):+.1f} pt"
+        spread = f" ± {row['test_accuracy_std']:.4f}" if len(row["seeds"]) > 1 else _(" (1 seed)")
+        points = 100 * (row["test_accuracy_mean"] - summary[0]["test_accuracy_mean"])
+        versus = _("{points:+.1f} pt").format(points=points) if index else ""
         if "test_vs_first" in row:  # paired over the same seeds: with its standard error
-            versus = f"{100 * row['test_vs_first'].mean:+.1f} pt ± {100 * row['test_vs_first'].standard_error:.1f} (SE)"
+            gain = row["test_vs_first"]
+            versus = _("{points:+.1f} pt ± {se:.1f} (SE)").format(points=100 * gain.mean, se=100 * gain.standard_error)
         fitted = f"{row['train_accuracy']:.4f}" + (f" / {row['train_true_accuracy']:.4f}" if noisy else "")
-        test = f"{row['test_accuracy_mean']:.4f}{spread}"
-        lines.append(
-            f"{row['label']:<20}{len(row['seeds']):>6}{fitted:>{len(train)}}{test:>24}{versus:>28}"
-            f"{row['train_data_loss']:>17.4f}{row['test_data_loss']:>16.4f}"
-        )
-    return "\n".join(lines)
+        test, losses = f"{row['test_accuracy_mean']:.4f}{spread}", (row["train_data_loss"], row["test_data_loss"])
+        rows.append([_(row["label"]), str(len(row["seeds"])), fitted, test, versus, *(f"{v:.4f}" for v in losses)])
+    # The columns' widths in English, wider where a cell needs it (a Chinese character takes two columns).
+    english = (20, 6, 32 if noisy else 11, 24, 28, 17, 16)
+    widths = [max(w, *(width(r[i]) + (i > 0) for r in rows)) for i, w in enumerate(english)]
+    lines = [
+        "".join(pad(c, w, ">" if i else "<") for i, (c, w) in enumerate(zip(r, widths, strict=True))) for r in rows
+    ]
+    return "\n".join([lines[0], "-" * sum(widths), *lines[1:]])

@@ -9,6 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
+from helpers._text import _
 from helpers.data import with_label_noise
 from helpers.experiment import experiment_data, summarize
 from helpers.models import build_cnn
@@ -59,25 +60,26 @@ def plot_learning_curves(results):
     """Training vs validation data loss (top) and accuracy (bottom) per epoch, median over seeds -> Figure."""
     curves = _median_histories(results)
     has_val = all("val_data_loss" in h for _, h in curves.values())
-    splits = [("", "training"), ("val_", "validation")] if has_val else [("", "training")]
+    splits = [("", _("training")), ("val_", _("validation"))] if has_val else [("", _("training"))]
     fig, axes = plt.subplots(2, len(splits), figsize=(4.6 * len(splits) + 1, 6.4), squeeze=False)
-    panels = {"data_loss": "data loss (penalty left out)", "accuracy": "accuracy"}
+    panels = {"data_loss": _("data loss (penalty left out)"), "accuracy": _("accuracy")}
     for column, (prefix, name) in enumerate(splits):
         for row, (metric, title) in enumerate(panels.items()):
             ax = axes[row][column]
             for label, (kind, history) in curves.items():
                 epochs = np.arange(1, len(history[metric]) + 1)
-                ax.plot(epochs, history[prefix + metric], **{**penalty_style(kind), "label": label})
-            ax.set(title=f"{name} {title}", xlabel="epoch")
+                ax.plot(epochs, history[prefix + metric], **{**penalty_style(kind), "label": _(label)})
+            ax.set(title=_("{split} {metric}").format(split=name, metric=title), xlabel=_("epoch"))
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         axes[1][column].sharey(axes[1][0])
     axes[0][0].set_yscale("log")  # the training data loss falls by orders of magnitude
     if has_val:
         # The validation data loss moves by tens of percent: zoom in on its lowest values, linear scale.
         lowest = min(h["val_data_loss"].min() for _, h in curves.values())
-        axes[0][1].set(ylim=(0.8 * lowest, 2.0 * lowest), title="validation data loss (zoomed; penalty left out)")
+        axes[0][1].set(ylim=(0.8 * lowest, 2.0 * lowest), title=_("validation data loss (zoomed; penalty left out)"))
     axes[0][0].legend()
-    fig.suptitle(results["data"]["summary"].split(" (")[0], fontsize=8)  # the split, not where the files came from
+    data = results["data"]  # the split, not where the files came from
+    fig.suptitle(_("{name}: train {train:,}").format(name=data["name"], train=data["split"]["n_train"]), fontsize=8)
     fig.tight_layout()
     return fig
 
@@ -92,8 +94,8 @@ def plot_test_accuracy(results):
         std = row["test_accuracy_std"] if len(values) > 1 else 0.0
         ax.errorbar(position, row["test_accuracy_mean"], yerr=std, fmt="s", color=style["color"], capsize=6)
         ax.plot([position + 0.15] * len(values), values, "o", color=style["color"], alpha=0.5, markersize=4)
-    ax.set_xticks(range(len(summary)), [row["label"] for row in summary], rotation=15)
-    ax.set(ylabel="test accuracy", title="test accuracy per penalty: seeds (dots), mean ± std (square, bar)")
+    ax.set_xticks(range(len(summary)), [_(row["label"]) for row in summary], rotation=15)
+    ax.set(ylabel=_("test accuracy"), title=_("test accuracy per penalty: seeds (dots), mean ± std (square, bar)"))
     fig.tight_layout()
     return fig
 
@@ -140,15 +142,16 @@ def sweep_figure(reference=None, num_epochs=20):
         if reference is not None:
             values = reference["history"]["val_" + metric]
             epochs = np.arange(1, len(values) + 1)
-            ax.plot(epochs, values, color="#999999", linewidth=1, label=f"{reference['label']}: validation")
+            label = _("{label}: validation").format(label=_(reference["label"]))
+            ax.plot(epochs, values, color="#999999", linewidth=1, label=label)
         # Coloured by the penalty of the point drawn (draw_sweep_point): solid training, dashed validation.
-        artists[metric] = ax.plot([], [], color="black", linestyle="-", label="training")[0]
-        artists["val_" + metric] = ax.plot([], [], color="black", linestyle="--", label="validation")[0]
-        ax.set_xlabel("epoch")
+        artists[metric] = ax.plot([], [], color="black", linestyle="-", label=_("training"))[0]
+        artists["val_" + metric] = ax.plot([], [], color="black", linestyle="--", label=_("validation"))[0]
+        ax.set_xlabel(_("epoch"))
         ax.set_xlim(0.5, num_epochs + 0.5)  # fixed, so a slider can redraw only the lines
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    loss_ax.set(yscale="log", ylim=(0.001, 3), title="data loss")
-    accuracy_ax.set(ylim=(0, 1.02), title="accuracy")
+    loss_ax.set(yscale="log", ylim=(0.001, 3), title=_("data loss"))
+    accuracy_ax.set(ylim=(0, 1.02), title=_("accuracy"))
     accuracy_ax.legend(fontsize=8, loc="lower right")
     artists["text"] = fig.suptitle("")
     fig.tight_layout()
@@ -162,9 +165,8 @@ def draw_sweep_point(artists, point):
         artists[metric].set_data(point["epochs"], point["history"][metric])
         artists[metric].set_color(color)
     train, val = point["train"]["accuracy"], point["val"]["accuracy"] if point.get("val") else float("nan")
-    artists["text"].set_text(
-        f"{point['label']}: train acc {train:.3f}, val acc {val:.3f}, gap {100 * (train - val):.1f} pt"
-    )
+    text = _("{label}: train acc {train:.3f}, val acc {val:.3f}, gap {gap:.1f} pt")
+    artists["text"].set_text(text.format(label=point["label"], train=train, val=val, gap=100 * (train - val)))
     return artists
 
 

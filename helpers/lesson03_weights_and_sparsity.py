@@ -8,6 +8,7 @@ import dataclasses
 import matplotlib.pyplot as plt
 import numpy as np
 
+from helpers._text import _
 from helpers._validation import check_choice, check_positive
 from helpers.experiment import LAMBDA_GRID, experiment_data
 from helpers.penalties import Penalty, ProximalL1
@@ -184,11 +185,11 @@ def weight_sweep_figure(sweep):
         "text": fig.text(0.5, 0.98, "", ha="center", va="top"),
     }
     ax_hist.set(yscale="log", ylim=(0.8, 2e5), xlim=(edges[0], edges[-1]))
-    ax_hist.set(xlabel="weight w (all kernels)", ylabel="count (log)")
-    ax_sparse.set(xscale="log", ylim=(0, 1.02), xlabel="threshold t", ylabel="fraction |w| < t")
+    ax_hist.set(xlabel=_("weight w (all kernels)"), ylabel=_("count (log)"))
+    ax_sparse.set(xscale="log", ylim=(0, 1.02), xlabel=_("threshold t"), ylabel=_("fraction |w| < t"))
     ax_sparse.set_xticks(x, [format(t, ".0e").replace("e-0", "e-") for t in x[:-1]] + ["= 0"])
     ax_sparse.minorticks_off()
-    ax_acc.set(xscale="log", ylim=(0, 1), xlabel="λ", ylabel="test accuracy")
+    ax_acc.set(xscale="log", ylim=(0, 1), xlabel="λ", ylabel=_("test accuracy"))
     ax_acc.legend(fontsize=8, loc="lower left")
     fig.tight_layout(rect=(0, 0, 1, 0.92))
     return fig, artists
@@ -201,4 +202,5 @@ def draw_sweep_view(artists, view):
     artists["histogram"].set(data=counts, edgecolor=style["color"], linestyle=style["linestyle"])
     artists["sparsity"].set(ydata=view["sparsity"], color=style["color"], linestyle=style["linestyle"])
     artists["marker"].set(data=([view["strength"]], [view["test_accuracy"]]), color=style["color"])
-    artists["text"].set_text(f"{style['label']}({view['strength']:g}): test accuracy {view['test_accuracy']:.3f}")
+    text = _("{label}({strength:g}): test accuracy {test_accuracy:.3f}")
+    artists["text"].set_text(text.format(label=style["label"], **view))

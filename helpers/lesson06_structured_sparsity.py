@@ -19,6 +19,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import tensorflow as tf
 
+from helpers._text import _
 from helpers._validation import check_choice, check_positive, check_share
 from helpers.experiment import experiment_data
 from helpers.models import build_cnn, compile_cnn
@@ -209,7 +210,7 @@ def forward_pass_ms(models, batch_sizes=(1, 256), repeats=50):
         for call in [*calls.values()] * 3:
             call(batch).numpy()
         rounds = {name: [] for name in calls}
-        for _ in range(repeats):
+        for _round in range(repeats):
             for name, call in calls.items():
                 start = time.perf_counter()
                 call(batch).numpy()
@@ -415,15 +416,15 @@ def trade_off_figure(points, dense):
     group, none = penalty_style("group"), penalty_style("none")
     fig, (ax_units, ax_points) = plt.subplots(1, 2, figsize=(9.6, 3.3))
     positions = np.arange(len(PRUNABLE))
-    ax_units.bar(positions, dense["kept"], width=0.7, fill=False, edgecolor=none["color"], label="dense")
+    ax_units.bar(positions, dense["kept"], width=0.7, fill=False, edgecolor=none["color"], label=_("dense"))
     bars = ax_units.bar(positions, np.zeros(len(PRUNABLE)), width=0.7, color=group["color"], alpha=0.8)
-    ax_units.set(xticks=positions, xticklabels=PRUNABLE, ylim=(0, 70), ylabel="units kept (mean of seeds)")
+    ax_units.set(xticks=positions, xticklabels=PRUNABLE, ylim=(0, 70), ylabel=_("units kept (mean of seeds)"))
     ax_units.legend(fontsize=8, loc="upper left")
     operations = [point["operations"] / 1e6 for point in points.values()]
     accuracy = [point["accuracy"] for point in points.values()]
     ax_points.plot(operations, accuracy, marker="o", ms=4, **group)
-    ax_points.plot(dense["operations"] / 1e6, dense["accuracy"], "s", color=none["color"], label="dense")
-    ax_points.set(xlabel="million operations per image", ylabel="test accuracy")
+    ax_points.plot(dense["operations"] / 1e6, dense["accuracy"], "s", color=none["color"], label=_("dense"))
+    ax_points.set(xlabel=_("million operations per image"), ylabel=_("test accuracy"))
     ax_points.legend(fontsize=8, loc="lower right")
     marker = ax_points.plot([], [], "o", ms=11, mfc="none", mew=2, color=group["color"])[0]
     text = fig.text(0.5, 0.98, "", ha="center", va="top")
@@ -436,10 +437,9 @@ def draw_trade_off(artists, strength, point, dense):
     for bar, units in zip(artists["bars"], point["kept"], strict=True):
         bar.set_height(units)
     artists["marker"].set_data([point["operations"] / 1e6], [point["accuracy"]])
-    artists["text"].set_text(
-        f"λ = {strength:g}: {dense['operations'] / point['operations']:.1f}× fewer operations, "
-        f"test accuracy {point['accuracy']:.3f} (dense {dense['accuracy']:.3f})"
-    )
+    text = _("λ = {strength:g}: {ratio:.1f}× fewer operations, test accuracy {accuracy:.3f} (dense {dense:.3f})")
+    ratio, accuracy = dense["operations"] / point["operations"], point["accuracy"]
+    artists["text"].set_text(text.format(strength=strength, ratio=ratio, accuracy=accuracy, dense=dense["accuracy"]))
 
 
 # Lesson 02's regime without wrong labels and with all 3,000 training images: speed at equal accuracy, not overfitting.

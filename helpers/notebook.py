@@ -1,4 +1,4 @@
-"""The first call of every lesson: TensorFlow started quietly, deterministic ops, seeds, the plot style.
+"""The first call of every lesson: TensorFlow started quietly, deterministic ops, seeds, the plot style, the language.
 
 Call it before importing Keras or TensorFlow: TensorFlow prints its start-up notices on the
 C-level stderr (red boxes in JupyterLab) unless told not to before it starts.
@@ -8,22 +8,25 @@ import contextlib
 import os
 import sys
 
-from helpers._validation import check_int
+from helpers._text import set_language
+from helpers._validation import check_choice, check_int
 from helpers.plotting import apply_style
 from helpers.published import RETRAIN_ENV, retrain_mode
 
 __all__ = ["setup_notebook"]
 
 
-def setup_notebook(seed=0, retrain=False):
+def setup_notebook(seed=0, retrain=False, language="en"):
     """Prepare a fresh kernel for a lesson -> ``seed``.
 
     ``retrain=True`` trains the lesson's results here instead of showing the published ones
-    (helpers.published); it sets $COURSE_RETRAIN=yes for this kernel.
+    (helpers.published); it sets $COURSE_RETRAIN=yes for this kernel. ``language="zh"``: the helpers' text
+    in Chinese (notebooks/zh/), and a font with Chinese characters for the figures.
     """
     seed = check_int("seed", seed, minimum=0)
     if not isinstance(retrain, bool):
         raise TypeError(f"retrain must be True or False, got {retrain!r}")
+    set_language(check_choice("language", language, ("en", "zh")))
     if retrain_mode() == "no" and retrain:  # also checks $COURSE_RETRAIN now, not in a later cell
         os.environ[RETRAIN_ENV] = "yes"
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -35,7 +38,7 @@ def setup_notebook(seed=0, retrain=False):
     # The course trains many small models on purpose: TensorFlow's warning about retracing is noise here.
     tf.get_logger().setLevel("ERROR")
     keras.utils.set_random_seed(seed)  # Python, NumPy and TensorFlow at once
-    apply_style()
+    apply_style(language)
     return seed
 
 

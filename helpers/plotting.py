@@ -9,7 +9,9 @@ import html
 import io
 
 import matplotlib
+from matplotlib import font_manager
 
+from helpers._text import _
 from helpers._validation import check_choice
 
 __all__ = ["apply_style", "penalty_style", "show"]
@@ -21,6 +23,8 @@ PENALTY_STYLES = {
     "l1_l2": {"color": "#7570b3", "linestyle": ":", "label": "L1+L2"},
     "group": {"color": "#e7298a", "linestyle": "-", "label": "group lasso"},  # lesson 06's penalty on whole filters
 }
+# For figures in Chinese (setup_notebook(language="zh")): the first of these installed, else boxes for characters.
+CJK_FONTS = ["Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", "SimHei", "WenQuanYi Zen Hei"]
 
 # Set one by one instead of a named style sheet: named styles have been renamed between releases, rcParams not.
 _RC_PARAMS = {
@@ -40,15 +44,30 @@ _RC_PARAMS = {
 }
 
 
-def apply_style():
-    """Apply the course's rcParams to matplotlib (idempotent)."""
+def apply_style(language="en"):
+    """Apply the course's rcParams to matplotlib (idempotent); for "zh", a font with Chinese characters first."""
     matplotlib.rcParams.update(_RC_PARAMS)
+    if language == "zh":
+        fonts = font_manager.fontManager
+        if not {font.name for font in fonts.ttflist} & set(CJK_FONTS):  # installed after matplotlib cached its list?
+            for path in set(font_manager.findSystemFonts()) - {font.fname for font in fonts.ttflist}:
+                fonts.addfont(path)
+        found = [name for name in CJK_FONTS if name in {font.name for font in fonts.ttflist}]
+        if found:  # axes.unicode_minus off: some Chinese fonts lack the minus sign U+2212
+            others = [name for name in matplotlib.rcParams["font.sans-serif"] if name != found[0]]
+            matplotlib.rcParams.update({"font.sans-serif": [found[0], *others], "axes.unicode_minus": False})
+        else:
+            print(
+                "没有找到中文字体，图中的汉字会显示为方框：请安装一个（Debian/Ubuntu：sudo apt install fonts-noto-cjk；"
+                "Windows 和 macOS 已自带）。No Chinese font found: Chinese characters in figures will show as boxes; "
+                "install one (Debian/Ubuntu: sudo apt install fonts-noto-cjk; Windows and macOS have one built in)."
+            )
 
 
 def penalty_style(kind):
     """Return the keyword arguments (colour, line style, label) for a penalty kind."""
     check_choice("penalty kind", kind, tuple(PENALTY_STYLES))
-    return dict(PENALTY_STYLES[kind])
+    return {**PENALTY_STYLES[kind], "label": _(PENALTY_STYLES[kind]["label"])}
 
 
 def show(figure, description):
@@ -70,7 +89,7 @@ def show(figure, description):
     bundle = {
         "text/html": f'<img src="data:image/png;base64,{image}" alt="{html.escape(description)}">',
         "image/png": image,
-        "text/plain": f"<Figure: {description}>",
+        "text/plain": f"<{_('Figure: ')}{description}>",
     }
     display(bundle, raw=True, metadata={"image/png": {"alt": description}})
-    print(f"Figure: {description}")
+    print(_("Figure: ") + description)

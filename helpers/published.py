@@ -23,6 +23,7 @@ import numpy as np
 import platformdirs
 
 from helpers._machine import cpu_name
+from helpers._text import _
 
 __all__ = ["PUBLISHED_DIR", "RETRAIN_ENV", "published_or_trained", "retrain_mode"]
 
@@ -142,19 +143,20 @@ def published_or_trained(name, config, train, *, log=print, borrowed=False):
                     f"published result {problem}. Restore it with `git checkout -- published/{path.name}`, "
                     f"or set RETRAIN = True in the lesson's first cell to train it here"
                 ) from None
-            log(f"Retraining: {problem}.")
+            log(_("Retraining: {problem}.").format(problem=problem))
             continue
         if _canonical(record["key"]) == _canonical(key):
             made = record["provenance"]
             how = f"{made['dtype_policy'].removeprefix('mixed_')}, {made['date']}"
-            offer = "" if borrowed else " Set RETRAIN = True to train it here."  # borrowed: its own lesson retrains it
+            offer = "" if borrowed else _(" Set RETRAIN = True to train it here.")  # borrowed: its lesson retrains it
             if path == mine:
-                log(f"Your result, trained here ({how}).")
+                log(_("Your result, trained here ({how}).").format(how=how))
             else:
-                log(f"Published result (trained in {how}).{offer}")
+                log(_("Published result (trained in {how}).").format(how=how) + offer)
             return arrays
-    log(f"Training {name} here ({'as asked' if mode != 'no' and not borrowed else 'a new configuration'}).")
+    why = _("as asked") if mode != "no" and not borrowed else _("a new configuration")
+    log(_("Training {name} here ({why}).").format(name=name, why=why))
     target = published if mode == "publish" and not borrowed else mine
     arrays = _save(target, name, key, train())
-    log(f"Saved to {target}.")
+    log(_("Saved to {target}.").format(target=target))
     return arrays

@@ -18,6 +18,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.text import Text
 from PIL import Image
 
+from helpers._text import _
 from helpers._validation import check_nonnegative, check_positive
 
 __all__ = ["BlittedFigure", "nearest_index", "strength_slider"]
@@ -97,7 +98,7 @@ class BlittedFigure:
         Image.fromarray(np.asarray(self.canvas.buffer_rgba())).save(buffer, format="png", compress_level=1)
         self.png = buffer.getvalue()
         texts = [artist.get_text() for artist in self.artists if isinstance(artist, Text) and artist.get_text()]
-        self.readout.value = "Shown: " + "; ".join(texts) if texts else ""
-        alt = html.escape(self.readout.value or "The figure, redrawn as the slider moves")
+        self.readout.value = _("Shown: ") + _("; ").join(texts) if texts else ""
+        alt = html.escape(self.readout.value or _("The figure, redrawn as the slider moves"))
         self.widget.value = f'<img src="data:image/png;base64,{base64.b64encode(self.png).decode()}" alt="{alt}">'
         return self.png

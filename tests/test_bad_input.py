@@ -85,6 +85,7 @@ CASES = [
     # ---- setup_notebook, the first call of every lesson
     case("setup-negative-seed", lambda tmp: notebook.setup_notebook(seed=-1), ValueError, r"\bseed\b"),
     case("setup-retrain-as-text", lambda tmp: notebook.setup_notebook(retrain="yes"), TypeError, r"\bretrain\b"),
+    case("setup-unknown-language", lambda tmp: notebook.setup_notebook(language="fr"), ValueError, r"\blanguage\b"),
     case("setup-unknown-retrain-switch", with_environment("COURSE_RETRAIN", "sometimes", lambda tmp: notebook.setup_notebook()), ValueError, r"COURSE_RETRAIN"),
     # ---- data sources, splits, wrong labels
     case("load-unknown-source", lambda tmp: data.load_dataset("cifar10"), ValueError, r"data source"),

@@ -11,6 +11,7 @@ import pytest
 from scipy import stats
 
 from helpers import experiment
+from helpers._text import set_language, width
 from helpers.data import load_dataset, with_label_noise
 from helpers.experiment import LAMBDA_GRID, REGIME, format_table, make_config, run_experiment, summarize
 from helpers.penalties import Penalty
@@ -169,3 +170,12 @@ def test_format_table_with_one_seed_and_wrong_labels():
     assert "(1 seed)" in lines[2] and "+6.0 pt" in lines[3] and "(SE)" not in lines[3]
     run = results["runs"][1]
     assert f"{run['train']['accuracy']:.4f} / {run['train_true']['accuracy']:.4f}" in lines[3]
+
+
+def test_format_table_in_chinese_keeps_its_columns_aligned():
+    set_language("zh")
+    try:
+        lines = format_table(results_of({"none": [0.80], "L2(0.01)": [0.86]}, seeds=[0], noisy=True)).splitlines()
+    finally:
+        set_language("en")
+    assert lines[2].startswith("无惩罚") and len({width(line) for line in lines}) == 1  # a Chinese character: 2 columns

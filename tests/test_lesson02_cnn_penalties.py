@@ -91,7 +91,7 @@ NONE_SEEDS = [(0.80, 1.0), (0.84, 3.0), (0.82, 30.0)]  # (test accuracy, scale o
 def noisy_results():
     """Three seeds without a penalty (one far off, as a collapsed run), one with L2: the curves are medians."""
     runs = [fake_run("none", 0, seed, accuracy, scale=scale) for seed, (accuracy, scale) in enumerate(NONE_SEEDS)]
-    return {"runs": [*runs, fake_run("l2", 1e-2, 0, 0.9)], "data": {"summary": "three fake runs"}}
+    return {"runs": [*runs, fake_run("l2", 1e-2, 0, 0.9)], "data": {"name": "fake", "split": {"n_train": 3}}}
 
 
 def test_plot_learning_curves_draws_the_median_over_seeds_per_penalty():

@@ -67,7 +67,8 @@ def test_the_quick_start_checks_the_python_before_anything_else():
 
 
 def test_the_package_installs_helpers_and_nothing_else(tmp_path):
-    """A wheel built from a copy of the repository holds every module of helpers/ and no other top-level name."""
+    """A wheel built from a copy of the repository holds every module of helpers/, its Chinese text (zh.json) and no
+    other top-level name."""
     source = tmp_path / "source"
     junk = shutil.ignore_patterns(".venv", ".git", "*.egg-info", "build", "__pycache__", "results", "browser-artifacts")
     shutil.copytree(REPO, source, ignore=junk, symlinks=True)
@@ -76,7 +77,7 @@ def test_the_package_installs_helpers_and_nothing_else(tmp_path):
     (wheel,) = tmp_path.glob("*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert {name.split("/")[0] for name in names if ".dist-info/" not in name} == {"helpers"}
-    assert {f"helpers/{path.name}" for path in (REPO / "helpers").glob("*.py")} <= set(names)
+    assert {f"helpers/{path.name}" for path in (REPO / "helpers").glob("*.py")} | {"helpers/zh.json"} <= set(names)
 
 
 def test_import_helpers_from_another_folder_has_no_side_effects(tmp_path):
