@@ -187,7 +187,7 @@ def summarize(results):
     for label, runs in rows.items():
         test_accuracy = np.array([r["test"]["accuracy"] for r in runs])
         row = {
-            "label": label,
+            "label": _(label),  # shown to a learner, in the lesson's language ("none")
             **{key: runs[0][key] for key in ("kind", "l1_strength", "l2_strength")},
             "seeds": [r["seed"] for r in runs],
             "test_accuracy_values": test_accuracy.tolist(),

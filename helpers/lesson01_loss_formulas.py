@@ -14,6 +14,7 @@ from numpy.polynomial import legendre
 from sklearn.linear_model import Lasso
 from sklearn.preprocessing import StandardScaler
 
+from helpers._text import _
 from helpers._validation import check_choice, check_int, check_nonnegative
 
 __all__ = [
@@ -167,5 +168,6 @@ def convention_rows(keras_strength, n):
     fields = ("framework", "kind", "parameter", "objective", "rule")
     return [
         {**{field: getattr(convention, field) for field in fields}, "value": from_keras(keras_strength, *key, n)}
+        | {"objective": _(convention.objective)}  # the words in it, in the lesson's language
         for key, convention in CONVENTIONS.items()
     ]

@@ -53,9 +53,8 @@ def apply_style(language="en"):
             for path in set(font_manager.findSystemFonts()) - {font.fname for font in fonts.ttflist}:
                 fonts.addfont(path)
         found = [name for name in CJK_FONTS if name in {font.name for font in fonts.ttflist}]
-        if found:  # axes.unicode_minus off: some Chinese fonts lack the minus sign U+2212
-            others = [name for name in matplotlib.rcParams["font.sans-serif"] if name != found[0]]
-            matplotlib.rcParams.update({"font.sans-serif": [found[0], *others], "axes.unicode_minus": False})
+        if found:  # matplotlib's own font first, so Latin text, subscripts and signs look as in English; CJK after it
+            matplotlib.rcParams["font.family"] = ["DejaVu Sans", found[0]]
         else:
             print(
                 "没有找到中文字体，图中的汉字会显示为方框：请安装一个（Debian/Ubuntu：sudo apt install fonts-noto-cjk；"

@@ -13,6 +13,9 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 LESSONS = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 each_lesson = pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
+# The rules of what a learner sees hold in both editions; the Chinese lessons (notebooks/zh/) state the English times.
+EDITIONS = LESSONS + sorted((REPO / "notebooks" / "zh").glob("[0-9][0-9]_*.ipynb"))
+each_edition = pytest.mark.parametrize("path", EDITIONS, ids=lambda p: f"{p.parent.name}/{p.stem}")
 # Words about the machinery, not about regularization (the README, benchmarks/ and tests/ hold that talk), matched
 # with "_" read as a space so that identifiers count too (cached_sweep); PUBLISHED_LINE holds none of them.
 TOOLING = re.compile(
@@ -28,6 +31,7 @@ MACHINE = re.compile(
 # A result another lesson trains says only when it was trained: this lesson's RETRAIN does not train it.
 PUBLISHED_LINE = re.compile(
     r"Published result \(trained in float32, [\d-]+\)\.( Set RETRAIN = True to train it here\.)?"
+    r"|已发布的结果（训练于 float32, [\d-]+）。(设 RETRAIN = True 即可在本机训练。)?"
 )
 CHECK_CALL = re.compile(r"\b(check_\w*|guard)\(|^\s*assert\b", re.MULTILINE)
 COURSE_MAP = REPO / "notebooks" / "00_course_map.ipynb"  # its third cell: the table of lessons and study times
@@ -59,7 +63,7 @@ def helper_names(path):
     return [name for node in found for name in (node.module, *(alias.name for alias in node.names))]
 
 
-@each_lesson
+@each_edition
 def test_a_learner_sees_at_most_40_cells_and_8_checks(path):
     shown = [cell for cell in cells(path) if not folded(cell)]
     checks = sum(len(CHECK_CALL.findall(source(c))) for c in shown if c["cell_type"] == "code")
@@ -67,7 +71,7 @@ def test_a_learner_sees_at_most_40_cells_and_8_checks(path):
     assert checks <= 8, f"{path.name}: {checks} visible checks; fold guards (metadata jupyter.source_hidden, tag guard)"
 
 
-@each_lesson
+@each_edition
 def test_guards_are_folded_tagged_and_still_run(path):
     for number, cell in enumerate(cells(path)):
         tagged = "guard" in cell["metadata"].get("tags", [])
@@ -82,7 +86,7 @@ def test_guards_are_folded_tagged_and_still_run(path):
             )
 
 
-@each_lesson
+@each_edition
 def test_no_tooling_talk_in_text_code_comments_outputs_or_imported_names(path):
     seen = [source(c) for c in cells(path) if not folded(c)]
     seen += [output_text(c) for c in cells(path) if not folded(c, "outputs")]
@@ -90,7 +94,7 @@ def test_no_tooling_talk_in_text_code_comments_outputs_or_imported_names(path):
     assert not found, f"{path.name}: {sorted(found)}"
 
 
-@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
+@each_edition
 def test_outputs_name_no_cpu_library_version_or_command(path):
     found = [m[0] for cell in cells(path) for m in MACHINE.finditer(output_text(cell))]
     assert not found, f"{path.name}: {found}"
@@ -104,19 +108,21 @@ for text in (module.read_text(encoding="utf-8") for module in (REPO / "helpers")
         LOADS.setdefault(node.name, set()).update(name for name in PUBLISHED if name in body)
 
 
-@each_lesson
+@each_edition
 def test_each_published_result_shows_one_line(path):
     """A cell shows at most one published-result line per result it loads (by name, or through a helper)."""
     imported = set(helper_names(path))
     for number, cell in enumerate(cells(path)):
-        lines = [line for line in output_text(cell).splitlines() if line.startswith("Published result")]
+        lines = [
+            line for line in output_text(cell).splitlines() if line.startswith(("Published result", "已发布的结果"))
+        ]
         assert all(PUBLISHED_LINE.fullmatch(line) for line in lines), f"{path.name} cell {number}: {lines}"
         helpers_called = imported & set(re.findall(r"\b(\w+)\s*\(", source(cell)))
         loaded = {n for n in PUBLISHED if n in source(cell)}.union(*(LOADS.get(f, ()) for f in helpers_called))
         assert len(lines) <= len(loaded), f"{path.name} cell {number}: {len(lines)} lines for {sorted(loaded)}"
 
 
-@each_lesson
+@each_edition
 def test_committed_run_top_to_bottom_without_errors(path):
     assert re.fullmatch(r"\d\d_[a-z0-9_]+\.ipynb", path.name), path.name
     code = [c for c in cells(path) if c["cell_type"] == "code" and source(c).strip()]
@@ -124,7 +130,7 @@ def test_committed_run_top_to_bottom_without_errors(path):
     assert not any(o["output_type"] == "error" for c in code for o in c["outputs"]), f"{path.name}: error output"
 
 
-@each_lesson
+@each_edition
 def test_every_cell_whose_output_is_not_compared_says_why(path):
     """A cell nbval does not compare says why in its metadata; if its numbers are trained here, a check follows."""
     code = [c for c in cells(path) if c["cell_type"] == "code"]
@@ -172,23 +178,26 @@ def modelled_minutes(path):
     return len(prose.split()) / WORDS_PER_MINUTE + code_lines / CODE_LINES_PER_MINUTE + exercises * EXERCISE_MINUTES
 
 
-@each_lesson
+@each_edition
 def test_every_figure_has_a_text_alternative_and_every_slider_a_text_readout(path):
     """A figure goes out through helpers.plotting.show (alt text in its metadata, the same words printed under it, for
     JupyterLab shows an image without alt text); a slider's figure shows its BlittedFigure's readout label."""
+    zh = path if path.parent.name == "zh" else None  # Chinese: about two characters a word
     for number, cell in enumerate(cells(path)):
         for output in cell.get("outputs", []):
             if "image/png" in output.get("data", {}):
                 alt = output.get("metadata", {}).get("image/png", {}).get("alt", "")
-                assert len(alt.split()) >= 5, f"{path.name} cell {number}: a figure without a text alternative"
+                words = len(alt.split()) if zh is None else len(re.findall(r"[\u4e00-\u9fff]", alt)) / 2
+                assert words >= 5, f"{path.name} cell {number}: a figure without a text alternative"
                 as_html = "".join(output["data"].get("text/html", ""))  # what JupyterLab shows: an image with alt text
                 assert f'alt="{html.escape(alt)}"' in as_html, f"{path.name} cell {number}: its HTML has no alt text"
-                assert f"Figure: {alt}" in output_text(cell), f"{path.name} cell {number}: its description is not shown"
+                caption = f"Figure: {alt}" if zh is None else f"图：{alt}"
+                assert caption in output_text(cell), f"{path.name} cell {number}: its description is not shown"
         if "BlittedFigure(" in source(cell):
             assert ".readout" in source(cell), f"{path.name} cell {number}: a slider figure without its text readout"
 
 
-@each_lesson
+@each_edition
 def test_one_title_and_headings_in_order(path):
     """A screen reader's outline: one H1 (the title, first), and no heading deeper than one level below the last."""
     text = "\n".join(source(c) for c in cells(path) if c["cell_type"] == "markdown")
@@ -197,12 +206,13 @@ def test_one_title_and_headings_in_order(path):
     assert all(b <= a + 1 for a, b in itertools.pairwise(levels)), f"{path.name}: a heading skips a level: {levels}"
 
 
-@each_lesson
+@each_edition
 def test_optional_plot_code_only_draws(path):
     """A cell the reading model skips as optional plot code draws a figure and holds no check."""
+    marked = [source(c).startswith(OPTIONAL_PLOT) for c in cells(REPO / "notebooks" / path.name)]  # as in English
     for number, cell in enumerate(cells(path)):
         text = source(cell)
-        if cell["cell_type"] == "code" and text.startswith(OPTIONAL_PLOT):
+        if cell["cell_type"] == "code" and marked[number]:
             assert not CHECK_CALL.search(text), f"{path.name} cell {number}: a check in optional plot code"
             draws = re.search(r"\b(plt|ax|axes|fig)\.|\b(display|show)\(", text)  # a figure, or a slider's widgets
             assert draws, f"{path.name} cell {number}: optional plot code draws nothing"

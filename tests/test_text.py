@@ -24,6 +24,8 @@ CATALOG = json.loads((HELPERS / "zh.json").read_text(encoding="utf-8"))
 # sources' own words (helpers/_data_files.py).
 BY_VALUE = {"none", "group lasso", "higher", "lower", "no clear difference", " pt", "5,000 real MNIST digits"}
 BY_VALUE |= {"MNIST, the full 60,000/10,000", "Fashion-MNIST, the full 60,000/10,000"}
+BY_VALUE |= {"mean loss + f·Σw²", "mean loss + f·Σ|w|", "gradient of mean loss + wd·w"}  # lesson 01's objectives
+BY_VALUE |= {"C·Σ log-loss + ½‖w‖²", "C·Σ log-loss + ‖w‖₁"}
 
 
 def strings_in_helpers():
@@ -82,14 +84,14 @@ def test_in_chinese_describe_and_the_published_line_are_chinese_and_the_verdict_
 
 def test_chinese_figures_get_the_first_installed_chinese_font_or_a_line_saying_how_to_install_one(monkeypatch, capsys):
     rc = matplotlib.rcParams
-    monkeypatch.setattr("helpers.plotting.CJK_FONTS", ["No Such Font SC", "DejaVu Sans"])  # DejaVu: in matplotlib
+    monkeypatch.setattr("helpers.plotting.CJK_FONTS", ["No Such Font SC", "DejaVu Serif"])  # DejaVu: in matplotlib
     with matplotlib.rc_context():
-        apply_style("zh")
-        assert rc["font.sans-serif"][0] == "DejaVu Sans" and not rc["axes.unicode_minus"]
+        apply_style("zh")  # the found font after matplotlib's own, whose glyphs (subscripts, signs) come first
+        assert rc["font.family"] == ["DejaVu Sans", "DejaVu Serif"]
     assert capsys.readouterr().out == ""
     monkeypatch.setattr("helpers.plotting.CJK_FONTS", ["No Such Font SC"])
     with matplotlib.rc_context():
         apply_style("zh")
-        assert "No Such Font SC" not in rc["font.sans-serif"] and rc["axes.unicode_minus"]
+        assert rc["font.family"] == ["sans-serif"]
     (line,) = capsys.readouterr().out.splitlines()
     assert "方框" in line and "boxes" in line and "sudo apt install fonts-noto-cjk" in line

@@ -69,12 +69,14 @@ class JupyterLabServer:
 
     def start(self, timeout=120):
         """Start the server and wait until its API answers with our token; raise with its log if not."""
-        (self.root / "notebooks").mkdir(parents=True)
+        (self.root / "notebooks" / "zh").mkdir(parents=True)
         for entry in REPO.iterdir():
             if entry.name not in {"notebooks", ".git", ".venv"}:
                 (self.root / entry.name).symlink_to(entry)
         for notebook in [FIXTURE_NOTEBOOK, *(REPO / "notebooks").glob("*.ipynb")]:
             shutil.copy2(notebook, self.root / "notebooks" / notebook.name)
+        for notebook in (REPO / "notebooks" / "zh").glob("*.ipynb"):  # the Chinese edition, in its own folder
+            shutil.copy2(notebook, self.root / "notebooks" / "zh" / notebook.name)
         env = {**os.environ, "JUPYTER_TOKEN": self.token}  # from the environment: the token is not in `ps`
         for name in ("JUPYTER_CONFIG_DIR", "JUPYTER_RUNTIME_DIR", "JUPYTER_DATA_DIR", "IPYTHONDIR"):
             env[name] = str(self.workdir / name.lower())  # kernels' command lines name this folder
