@@ -7,11 +7,11 @@ code with only comments and string literals translated (their syntax trees are c
 so a code change cannot reach one edition only.
 """
 
-import json
 import re
 from pathlib import Path
 
 import pytest
+from test_lessons import cells, source  # the lessons' own readers of a notebook
 
 from tools.translation import ZH_DIR, code_skeleton, english_twin, fingerprint
 
@@ -19,14 +19,6 @@ REPO = Path(__file__).resolve().parents[1]
 TRANSLATED = sorted(ZH_DIR.glob("[0-9][0-9]_*.ipynb"))
 each_translation = pytest.mark.parametrize("path", TRANSLATED, ids=lambda p: f"zh/{p.stem}")
 GLOSSARY = REPO / "docs" / "glossary.md"
-
-
-def cells(path):
-    return json.loads(path.read_text(encoding="utf-8"))["cells"]
-
-
-def source(cell):
-    return "".join(cell["source"])
 
 
 def test_every_lesson_has_its_chinese_twin():
