@@ -200,7 +200,7 @@ def file_sizes(model):
     return {"raw": len(raw), "gzipped": len(gzip.compress(raw, compresslevel=9, mtime=0))}
 
 
-def forward_pass_ms(models, batch_sizes=(1, 256), repeats=50):
+def forward_pass_ms(models, batch_sizes=(1, 256), repeats=20):
     """Milliseconds of a compiled forward pass of zeros per ``{name: model}`` and batch size -> ``{(name, b): ms}``.
     Each of ``repeats`` rounds times every model once, in turn, after three warm-up calls (:func:`paired_times`)."""
     calls = {name: tf.function(lambda x, model=model: model(x, training=False)) for name, model in models.items()}

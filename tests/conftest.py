@@ -17,9 +17,22 @@ if not os.environ.get("COURSE_TESTS_CACHE_DIR"):
 os.environ["COURSE_CACHE_DIR"] = os.environ["COURSE_TESTS_CACHE_DIR"]
 os.environ["COURSE_RETRAIN"] = "no"
 
-from helpers.notebook import setup_notebook
 
-setup_notebook()  # quiet TensorFlow, deterministic ops, float32: every test computes as a lesson does
+
+def pytest_configure(config):
+    """Quiet TensorFlow, deterministic ops, float32: every test computes as a lesson does. pytest-xdist's
+    controller only hands tests to its workers, so it does not start TensorFlow at all."""
+    if config.getoption("numprocesses", None) and not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    from helpers.notebook import setup_notebook
+
+    setup_notebook()
+
+
+def pytest_collection_modifyitems(items):
+    """The longest units of work first, the browser tests and then the lessons, so that pytest-xdist's two workers
+    finish together rather than one waiting on the last lesson. The sort is stable: each file keeps its order."""
+    items.sort(key=lambda item: 0 if "browser" in item.path.parts else 1 if item.path.suffix == ".ipynb" else 2)
 
 
 @pytest.fixture(scope="session")

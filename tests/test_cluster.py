@@ -1,8 +1,9 @@
 """helpers.cluster: the main job's runs as Ray Tune trials, on a real Ray started on this machine (``--ray local``).
 
-Ray is the optional extra ``pip install -e ".[cluster]"``. Without it the tests that need it skip, unless
-``COURSE_REQUIRE_RAY=1`` (the README's cluster check, which .ci/run runs after installing the extra): then
-they fail. What needs no Ray (an address nobody listens on, a malformed one) runs everywhere.
+Ray is the optional extra ``pip install -e ".[cluster]"``. The tests that need it are marked ``cluster`` and run
+by the README's cluster check (``pytest -m cluster``, which .ci/run runs after installing the extra, with
+``COURSE_REQUIRE_RAY=1``: there they fail without Ray; elsewhere they skip). What needs no Ray (an address
+nobody listens on, a malformed one) runs in the plain ``pytest``.
 """
 
 import dataclasses
@@ -46,6 +47,7 @@ def local_and_ray(ray, mnist_5k):
     return local, on_ray, failed, lines
 
 
+@pytest.mark.cluster
 def test_ray_trials_equal_the_local_run_in_order_histories_and_metrics(local_and_ray):
     local, on_ray, failed, _ = local_and_ray
     assert failed == [] and "failed_trials" not in on_ray
@@ -63,6 +65,7 @@ def test_ray_trials_equal_the_local_run_in_order_histories_and_metrics(local_and
     assert on_ray["runs"][0]["history"]["penalty"] != on_ray["runs"][1]["history"]["penalty"]
 
 
+@pytest.mark.cluster
 def test_each_ray_run_says_it_was_computed_in_another_process(local_and_ray):
     _, on_ray, _, lines = local_and_ray
     assert on_ray["config"] == SWEEP and on_ray["ray"]["cpus_per_trial"] == 1
@@ -72,6 +75,7 @@ def test_each_ray_run_says_it_was_computed_in_another_process(local_and_ray):
     ]
 
 
+@pytest.mark.cluster
 def test_a_trial_that_raises_on_a_worker_is_reported_with_its_penalty_seed_and_tunes_error_file(ray, tmp_path):
     from helpers.cluster import run_experiment_on_ray
 

@@ -149,7 +149,7 @@ class ScriptedValidation(keras.callbacks.Callback):
 def keras_early_stopping(curve, patience, mode="min"):
     """Keras' EarlyStopping inside a real fit on ``curve``: (epochs run, epoch whose weights the model ends with)."""
     model = keras.Sequential([keras.Input(shape=(1,)), keras.layers.Dense(1)])
-    model.compile(optimizer="sgd", loss="mse")
+    model.compile(optimizer="sgd", loss="mse", run_eagerly=True)  # only the callbacks matter: no graph to build
     stopping = keras.callbacks.EarlyStopping("val_data_loss", patience=patience, mode=mode, restore_best_weights=True)
     history = model.fit(
         np.zeros((4, 1)), np.zeros(4), epochs=len(curve), verbose=0, callbacks=[ScriptedValidation(curve), stopping]
