@@ -18,7 +18,6 @@ os.environ["COURSE_CACHE_DIR"] = os.environ["COURSE_TESTS_CACHE_DIR"]
 os.environ["COURSE_RETRAIN"] = "no"
 
 
-
 def pytest_configure(config):
     """Quiet TensorFlow, deterministic ops, float32: every test computes as a lesson does. pytest-xdist's
     controller only hands tests to its workers, so it does not start TensorFlow at all."""

@@ -52,7 +52,7 @@ def test_chinese_code_is_the_english_code_but_for_comments_and_strings(path):
 
 
 def test_the_skeleton_sees_code_and_only_code():
-    english = 'SEED = setup_notebook(seed=0, retrain=RETRAIN)\nprint(f"{\'strength\':>10}{lam:>6g}")  # λ\n'
+    english = "SEED = setup_notebook(seed=0, retrain=RETRAIN)\nprint(f\"{'strength':>10}{lam:>6g}\")  # λ\n"
     chinese = 'SEED = setup_notebook(seed=0, retrain=RETRAIN, language="zh")\nprint(f"{\'强度\':>8}{lam:>6g}")  # λ\n'
     assert code_skeleton(chinese) == code_skeleton(english)
     assert code_skeleton(english.replace("lam:>6g", "lam:>6.2f")) != code_skeleton(english)  # a format is code
