@@ -6,6 +6,7 @@ training loops); this package holds what they repeat. Imports run one way, down 
 **The core**, what a learner may read in one sitting:
 
 - ``notebook``    ``setup_notebook()``, the first call of every lesson (quiet TensorFlow, seeds, plot style)
+  and ``pad()``, text in fixed-width columns (a Chinese character takes two)
 - ``published``   ``published_or_trained()``: a lesson's expensive results, published or retrained here
 - ``data``        ``load_dataset()``: the named sources ``mnist-5k`` (offline), ``mnist``, ``fashion-mnist``;
   ``with_label_noise()``

@@ -206,7 +206,7 @@ def main(argv=None):
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted; nothing written to {out}", file=sys.stderr)
         return 130
-    except RuntimeError as error:  # helpers.cluster.ClusterError: no Ray, or no cluster at that address
+    except RuntimeError as error:  # from helpers.cluster: no Ray, or no cluster at that address
         return _error(error, 1)
     hardware = {"cpu": cpu_name(), "logical_cpus": os.cpu_count(), "os": platform.platform()}
     results.update(command=" ".join([PROG, *argv]), threads=args.threads, hardware=hardware)

@@ -19,14 +19,10 @@ from helpers.experiment import make_config, run_experiment
 from helpers.notebook import setup_notebook
 from helpers.penalties import Penalty
 
-__all__ = ["ClusterError", "check_ray_address", "run_experiment_on_ray"]
+__all__ = ["check_ray_address", "run_experiment_on_ray"]
 
 _ADDRESS = re.compile(r"(?P<host>[A-Za-z0-9.\-]+|\[[0-9A-Fa-f:]+\]):(?P<port>\d{1,5})")  # HOST:PORT or [IPv6]:PORT
 _TOKEN_FILE = Path.home() / ".ray" / "auth_token"
-
-
-class ClusterError(RuntimeError):
-    """Ray is not installed, or no Ray cluster answers at the address given."""
 
 
 def check_ray_address(address):
@@ -38,13 +34,13 @@ def check_ray_address(address):
 
 
 def _connect(address, num_cpus=None, timeout=30):
-    """Connect to Ray at a checked ``address`` ('local' starts one here) -> its CPUs and nodes; ClusterError if none."""
+    """Connect to Ray at a checked ``address`` ('local' starts one here) -> its CPUs and nodes; RuntimeError if none."""
     if address not in ("local", "auto"):
         match = _ADDRESS.fullmatch(address)
         try:  # ray.init() waits without end on an address where nothing answers
             socket.create_connection((match["host"].strip("[]"), int(match["port"])), timeout=timeout).close()
         except OSError as error:
-            raise ClusterError(f"no Ray cluster answers at {address} ({error}); try 'ray start --head'") from None
+            raise RuntimeError(f"no Ray cluster answers at {address} ({error}); try 'ray start --head'") from None
         # Since Ray 2.59 'ray start --head' makes a token, and a driver sends it only with RAY_AUTH_MODE=token.
         if "RAY_AUTH_MODE" not in os.environ and (os.environ.get("RAY_AUTH_TOKEN") or _TOKEN_FILE.is_file()):
             os.environ["RAY_AUTH_MODE"] = "token"
@@ -52,7 +48,7 @@ def _connect(address, num_cpus=None, timeout=30):
         import ray
         import ray.tune
     except ImportError as error:
-        raise ClusterError(f"--ray needs Ray Tune ({error}): pip install -e '.[cluster]'") from None
+        raise RuntimeError(f"--ray needs Ray Tune ({error}): pip install -e '.[cluster]'") from None
     options = {"include_dashboard": False, "log_to_driver": False, "logging_level": logging.ERROR}
     if address == "local":  # in this thread: Ray's processes started from a thread die with it
         ray.init(num_cpus=num_cpus or os.cpu_count(), **options)
@@ -62,7 +58,7 @@ def _connect(address, num_cpus=None, timeout=30):
         thread.join(timeout)
         if not ray.is_initialized():
             hint = "start one with 'ray start --head'" if address == "auto" else f"its token goes in {_TOKEN_FILE}"
-            raise ClusterError(f"could not connect to Ray at {address} within {timeout} s ({hint})")
+            raise RuntimeError(f"could not connect to Ray at {address} within {timeout} s ({hint})")
     return {"nodes": len([node for node in ray.nodes() if node["Alive"]]), "cpus": int(ray.cluster_resources()["CPU"])}
 
 

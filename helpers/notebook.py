@@ -1,4 +1,5 @@
 """The first call of every lesson: TensorFlow started quietly, deterministic ops, seeds, the plot style, the language.
+And :func:`pad` for a lesson's printed tables: a Chinese character takes two columns of a fixed-width font.
 
 Call it before importing Keras or TensorFlow: TensorFlow prints its start-up notices on the
 C-level stderr (red boxes in JupyterLab) unless told not to before it starts.
@@ -8,12 +9,12 @@ import contextlib
 import os
 import sys
 
-from helpers._text import set_language
+from helpers._text import pad, set_language
 from helpers._validation import check_choice, check_int
 from helpers.plotting import apply_style
 from helpers.published import RETRAIN_ENV, retrain_mode
 
-__all__ = ["setup_notebook"]
+__all__ = ["pad", "setup_notebook"]
 
 
 def setup_notebook(seed=0, retrain=False, language="en"):
