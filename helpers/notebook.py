@@ -1,8 +1,8 @@
 """The first call of every lesson: TensorFlow started quietly, deterministic ops, seeds, the plot style, the language.
-And :func:`pad` for a lesson's printed tables: a Chinese character takes two columns of a fixed-width font.
 
 Call it before importing Keras or TensorFlow: TensorFlow prints its start-up notices on the
-C-level stderr (red boxes in JupyterLab) unless told not to before it starts.
+C-level stderr (red boxes in JupyterLab) unless told not to before it starts. Also :func:`pad`, for a lesson's
+printed tables: a Chinese character takes two columns of a fixed-width font.
 """
 
 import contextlib
