@@ -78,7 +78,7 @@ LABELS = ["none", "L2(0.01)"]
 
 @pytest.fixture(scope="module")
 def tiny_results(tiny):
-    """The results, the log lines, and the data: 150 training images, 40 % of their labels wrong."""
+    """The results, the log lines, and the data: 128 training images, 40 % of their labels wrong."""
     lines, data = [], with_label_noise(tiny, 0.4)
     return run_experiment(TINY_RUN, data, log=lines.append), lines, data
 

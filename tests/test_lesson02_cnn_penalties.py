@@ -136,7 +136,7 @@ def test_full_spec_results_hold_one_run_per_configured_penalty_and_format_as_a_t
         assert line.startswith(run["label"]) and f"{run['test']['accuracy']:.4f} (1 seed)" in line
 
 
-STUDY_CONFIG = make_config(n_train=100, n_val=100, n_test=100, epochs=2, seeds=[0])
+STUDY_CONFIG = make_config(n_train=128, n_val=128, n_test=128, epochs=2, seeds=[0])
 
 
 def test_the_monitor_images_are_held_out_with_labels_as_noisy_as_the_training_labels():

@@ -26,7 +26,7 @@ from helpers.training import train_cnn
 from helpers.weights import DEFAULT_THRESHOLDS, kernels
 
 matplotlib.use("Agg")
-TINY_REGIME = make_config(n_train=100, n_val=100, n_test=100, epochs=1, seeds=[0])  # lesson 02's, 40 % wrong labels
+TINY_REGIME = make_config(n_train=128, n_val=128, n_test=128, epochs=1, seeds=[0])  # lesson 02's, 40 % wrong labels
 
 
 def test_kernel_summary_by_hand():

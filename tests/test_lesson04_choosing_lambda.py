@@ -53,7 +53,7 @@ def test_cnn_classifier_trains_as_train_cnn_does(tiny):
     probabilities = run.model.predict(tiny.x_test, verbose=0)
     np.testing.assert_allclose(estimator.model_.predict(tiny.x_test, verbose=0), probabilities, atol=1e-5)
     predictions = estimator.predict(tiny.x_test)
-    assert predictions.shape == (100,)
+    assert predictions.shape == (128,)
     assert estimator.score(tiny.x_test, tiny.y_test) == pytest.approx(np.mean(predictions == tiny.y_test), abs=1e-6)
 
 

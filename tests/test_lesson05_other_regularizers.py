@@ -50,7 +50,7 @@ def test_the_penalty_term_follows_the_schedule_inside_one_compiled_fit(tiny):
     model = compile_cnn(build_cnn(penalty), optimizer=keras.optimizers.SGD(0.0))  # rate 0: Σw² stays as it is
     squares = Penalty(l2_strength=1.0).value(list(kernels(model).values()))
     schedule = StrengthSchedule(penalty, linear_warmup(0.01, 2))
-    history = model.fit(tiny.x_train, tiny.y_train, epochs=3, batch_size=50, verbose=0, callbacks=[schedule])
+    history = model.fit(tiny.x_train, tiny.y_train, epochs=3, batch_size=64, verbose=0, callbacks=[schedule])
     assert schedule.strengths == pytest.approx([0.0, 0.005, 0.01])
     penalty_term = np.subtract(history.history["loss"], history.history["data_loss"])
     np.testing.assert_allclose(penalty_term, np.array(schedule.strengths) * squares, rtol=1e-4, atol=1e-6)
@@ -99,9 +99,9 @@ def test_a_variant_without_a_recipe_is_train_cnns_run(tiny, plain_run):
 
 
 def test_early_stopping_recipe_stops_where_the_rule_says_and_restores_the_best_weights(tiny):
-    # 40 % wrong labels at a high rate: the validation loss turns up within a few epochs
+    # 40 % wrong labels, a high rate and small batches: the validation loss turns up within a few epochs
     noisy = with_label_noise(tiny, 0.4, seed=0)
-    run = train_variant(noisy, early_stopping_patience=1, num_epochs=6, seed=0, learning_rate=1e-2)
+    run = train_variant(noisy, early_stopping_patience=1, num_epochs=6, batch_size=32, seed=0, learning_rate=1e-2)
     curve = run.history["val_data_loss"]
     ran, restored = early_stopping_epochs(curve, 1)
     assert int(run.history["epochs_run"]) == ran == len(curve) and restored < ran < 6

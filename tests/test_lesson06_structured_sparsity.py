@@ -90,7 +90,7 @@ def test_group_proximal_zeroes_the_weakest_whole_units_and_never_the_output_laye
     for name in lesson06.PRUNABLE:  # unit j scaled up with j: the first units are the weakest
         kernel, bias = model.get_layer(name).get_weights()
         model.get_layer(name).set_weights([kernel * np.linspace(0.05, 1.5, kernel.shape[-1], dtype=np.float32), bias])
-    model.fit(tiny.x_train, tiny.y_train, epochs=1, verbose=0, callbacks=[lesson06.GroupProximal(10.0)])
+    model.fit(tiny.x_train, tiny.y_train, batch_size=64, epochs=1, verbose=0, callbacks=[lesson06.GroupProximal(10.0)])
     for name in lesson06.PRUNABLE:
         kernel = model.get_layer(name).kernel.numpy()
         dead = lesson06.group_norms(kernel) == 0

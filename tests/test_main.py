@@ -229,12 +229,12 @@ def test_bfloat16_is_refused_on_a_cpu_without_native_bfloat16(monkeypatch, tmp_p
 
 # ---------------------------------------------------------------- a tiny real run
 
-TINY_ARGS = ["--n-train", "100", "--epochs", "1", "--kinds", "none,l2", "--quiet"]
+TINY_ARGS = ["--n-train", "128", "--n-val", "128", "--epochs", "1", "--kinds", "none,l2", "--quiet"]
 
 
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory):
-    """A real run of the main job: 100 training images (40 % wrong labels), no penalty and L2(0.01), 1 epoch."""
+    """A real run of the main job: 128 training and validation images (40 % wrong labels), no penalty and L2(0.01), 1 epoch."""
     out = tmp_path_factory.mktemp("main-job")
     code = main([*TINY_ARGS, "--out", str(out)])
     results = json.loads((out / "results.json").read_text(encoding="utf-8")) if code == 0 else None
@@ -250,8 +250,8 @@ def test_a_tiny_run_exits_0_and_writes_results_json_and_two_png_figures(tiny_run
 
 def test_results_json_records_configuration_data_versions_and_command(tiny_run):
     _, out, results = tiny_run
-    assert results["config"] == make_config(n_train=100, epochs=1, kinds=["none", "l2"])
-    assert results["data"]["name"] == "mnist-5k" and results["data"]["split"]["n_train"] == 100
+    assert results["config"] == make_config(n_train=128, n_val=128, epochs=1, kinds=["none", "l2"])
+    assert results["data"]["name"] == "mnist-5k" and results["data"]["split"]["n_train"] == 128
     assert "40% of labels wrong" in results["data"]["summary"]
     assert results["versions"]["keras"] == keras.__version__ and results["dtype_policy"] == "float32"
     assert results["command"] == " ".join(["python -m helpers", *TINY_ARGS, "--out", str(out)])
@@ -264,7 +264,7 @@ def test_results_json_holds_each_runs_history_and_metrics(tiny_run):
     assert (none["label"], l2["label"]) == ("none", "L2(0.01)")
     for run in (none, l2):
         assert all(len(values) == 1 for values in run["history"].values()), run["history"]
-        for split, images in (("train", 100), ("train_true", 100), ("val", 1000), ("test", 1000)):
+        for split, images in (("train", 128), ("train_true", 128), ("val", 128), ("test", 1000)):
             accuracy = run[split]["accuracy"]
             # a share of that split's images, so a whole number of them
             assert 0 <= accuracy <= 1 and abs(accuracy * images - round(accuracy * images)) < 1e-3, (split, accuracy)
