@@ -28,10 +28,35 @@ def pytest_configure(config):
     setup_notebook()
 
 
+# The test files that train networks, longest first: each takes a worker for many seconds, so they go before the
+# quick files. A file left out of this list runs with the quick ones: correct, only later.
+TRAINING_TESTS = [
+    "test_training",
+    "test_lesson02_cnn_penalties",
+    "test_lesson05_other_regularizers",
+    "test_experiment",
+    "test_lesson03_weights_and_sparsity",
+    "test_lesson06_structured_sparsity",
+    "test_main",
+    "test_lesson04_choosing_lambda",
+    "test_penalties",
+]
+
+
 def pytest_collection_modifyitems(items):
-    """The longest units of work first, the browser tests and then the lessons, so that pytest-xdist's two workers
-    finish together rather than one waiting on the last lesson. The sort is stable: each file keeps its order."""
-    items.sort(key=lambda item: 0 if "browser" in item.path.parts else 1 if item.path.suffix == ".ipynb" else 2)
+    """The longest units of work first (the browser tests, the lessons, then the test files that train), so that
+    pytest-xdist's two workers finish together rather than one running the last long file alone. The sort is
+    stable: each file keeps its order."""
+
+    def order(item):
+        if "browser" in item.path.parts:
+            return 0
+        if item.path.suffix == ".ipynb":
+            return 1
+        stem = item.path.stem
+        return 2 + TRAINING_TESTS.index(stem) if stem in TRAINING_TESTS else 2 + len(TRAINING_TESTS)
+
+    items.sort(key=order)
 
 
 @pytest.fixture(scope="session")
@@ -44,8 +69,9 @@ def mnist_5k():
 
 @pytest.fixture(scope="session")
 def tiny(mnist_5k):
-    """128 training, validation and test images: enough to train a CNN for an epoch or two in seconds. Whole batches
-    of 64 and of 32 (fit's and evaluate's default), so Keras traces each step once, not again for a smaller last batch."""
+    """128 training, validation and test images: enough to train a CNN for an epoch or two in seconds. Whole
+    batches of 64 and of 32 (fit's and evaluate's default): Keras traces each step once, not again for a smaller
+    last batch."""
     return dataclasses.replace(
         mnist_5k,
         x_train=mnist_5k.x_train[:128],
