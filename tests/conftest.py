@@ -31,6 +31,7 @@ def pytest_configure(config):
 # The test files that train networks, longest first: each takes a worker for many seconds, so they go before the
 # quick files. A file left out of this list runs with the quick ones: correct, only later.
 TRAINING_TESTS = [
+    "test_published_results",  # only with -m slow
     "test_training",
     "test_lesson02_cnn_penalties",
     "test_lesson05_other_regularizers",
