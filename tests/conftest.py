@@ -28,10 +28,10 @@ def pytest_configure(config):
     setup_notebook()
 
 
-# The test files that train networks, longest first: each takes a worker for many seconds, so they go before the
-# quick files. A file left out of this list runs with the quick ones: correct, only later.
+# The test files that train networks, longest first (with -m slow, the retrained points first): each holds a worker
+# for many seconds, so they go before the quick files. A file left out of this list runs with the quick ones.
 TRAINING_TESTS = [
-    "test_published_results",  # only with -m slow
+    "test_published_results",
     "test_training",
     "test_lesson02_cnn_penalties",
     "test_lesson05_other_regularizers",
@@ -40,7 +40,6 @@ TRAINING_TESTS = [
     "test_lesson06_structured_sparsity",
     "test_main",
     "test_lesson04_choosing_lambda",
-    "test_penalties",
 ]
 
 
@@ -48,14 +47,12 @@ def pytest_collection_modifyitems(items):
     """The longest units of work first (the browser tests, the lessons, then the test files that train), so that
     pytest-xdist's two workers finish together rather than one running the last long file alone. The sort is
     stable: each file keeps its order."""
+    rank = {stem: 2 + i for i, stem in enumerate(TRAINING_TESTS)}
 
     def order(item):
         if "browser" in item.path.parts:
             return 0
-        if item.path.suffix == ".ipynb":
-            return 1
-        stem = item.path.stem
-        return 2 + TRAINING_TESTS.index(stem) if stem in TRAINING_TESTS else 2 + len(TRAINING_TESTS)
+        return 1 if item.path.suffix == ".ipynb" else rank.get(item.path.stem, 2 + len(rank))
 
     items.sort(key=order)
 
@@ -70,15 +67,7 @@ def mnist_5k():
 
 @pytest.fixture(scope="session")
 def tiny(mnist_5k):
-    """128 training, validation and test images: enough to train a CNN for an epoch or two in seconds. Whole
-    batches of 64 and of 32 (fit's and evaluate's default): Keras traces each step once, not again for a smaller
-    last batch."""
-    return dataclasses.replace(
-        mnist_5k,
-        x_train=mnist_5k.x_train[:128],
-        y_train=mnist_5k.y_train[:128],
-        x_val=mnist_5k.x_val[:128],
-        y_val=mnist_5k.y_val[:128],
-        x_test=mnist_5k.x_test[:128],
-        y_test=mnist_5k.y_test[:128],
-    )
+    """128 training, validation and test images, enough for an epoch or two in seconds: whole batches of 64 and of 32
+    (fit's and evaluate's default), so Keras traces each step once, not again for a smaller last batch."""
+    arrays = [f"{xy}_{split}" for xy in "xy" for split in ("train", "val", "test")]
+    return dataclasses.replace(mnist_5k, **{name: getattr(mnist_5k, name)[:128] for name in arrays})

@@ -234,8 +234,7 @@ TINY_ARGS = ["--n-train", "128", "--n-val", "128", "--epochs", "1", "--kinds", "
 
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory):
-    """A real run of the main job: 128 training and validation images (40 % wrong labels), no penalty and L2(0.01),
-    1 epoch."""
+    """A real run of the main job: 128 training and validation images, no penalty and L2(0.01), 1 epoch."""
     out = tmp_path_factory.mktemp("main-job")
     code = main([*TINY_ARGS, "--out", str(out)])
     results = json.loads((out / "results.json").read_text(encoding="utf-8")) if code == 0 else None

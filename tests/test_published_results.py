@@ -321,9 +321,8 @@ def check_retrained_point(name):
         )
 
 
-# pytest-xdist (--dist loadscope) gives each class to one worker: four classes of a few minutes each, so that the two
-# workers share them and the browser tests about evenly. Lesson 06's narrowing example, the longest point by far,
-# has a class of its own.
+# pytest-xdist (--dist loadscope) gives each class to one worker: four classes of minutes each, which the two workers
+# share with the browser tests about evenly. Lesson 06's narrowing example, by far the longest point, is one alone.
 class TestLesson02:
     @pytest.mark.parametrize("name", [n for n in POINTS if n.startswith("lesson02")])
     def test_a_retrained_point_matches_the_published_result(self, name):
